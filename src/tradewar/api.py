@@ -1,0 +1,102 @@
+"""The Python facade: one function per capability, plain dicts and frames out.
+
+The CLI, the tour report and (later) the HTTP service call these functions only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .codes import normalize_code
+from .config import authored_dir, raw_dir, store_path
+from .countries import importer_code, normalize_country
+from .data.build import BuildResult, Progress, build_store
+from .data.store import open_store
+from .engine.bulk import BulkResult, bulk_duty
+from .engine.duty import compute_duty
+from .engine.lists import measure_lists
+from .engine.schedule import product_schedule
+from .engine.shipment import make_shipment
+
+
+def build(
+    raw: Path | None = None, target: Path | None = None, progress: Progress | None = None
+) -> BuildResult:
+    """Compile the raw sources into the store (atomically)."""
+    return build_store(raw or raw_dir(), target or store_path(), authored_dir(), progress)
+
+
+def duty(
+    code: str,
+    importer: str = "US",
+    origin: str = "CN",
+    entered: str = "",
+    exported: str | None = None,
+    value: float | None = None,
+    quantity: float | None = None,
+    unit: str | None = None,
+    store: Path | None = None,
+) -> dict[str, Any]:
+    """The explained duty on one shipment (see ``engine.duty``)."""
+    shipment = make_shipment(code, importer, origin, entered, exported, value, quantity, unit)
+    con = open_store(store)
+    try:
+        return compute_duty(con, shipment)
+    finally:
+        con.close()
+
+
+def duty_frame(shipments: pd.DataFrame, store: Path | None = None) -> pd.DataFrame:
+    """Rate a frame of shipments (columns as for bulk) and return the rated frame.
+
+    Rejected rows come back too, with ``reason`` set and no rates.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in.parquet"
+        shipments.astype({c: "string" for c in ("code", "importer", "origin")}).to_parquet(src)
+        out = Path(tmp) / "out.parquet"
+        result = bulk_duty(store or store_path(), src, out)
+        rated = pd.read_parquet(out)
+        rejects = pd.read_csv(result.rejects, dtype=str)
+    return pd.concat([rated, rejects], ignore_index=True)
+
+
+def bulk(
+    input_path: Path, output: Path, store: Path | None = None, progress: Any = None
+) -> BulkResult:
+    """Rate a file or directory of shipments into a Parquet file."""
+    path = store or store_path()
+    open_store(path).close()  # fail fast with a clear message
+    return bulk_duty(path, input_path, output, progress=progress)
+
+
+def schedule(
+    code: str, importer: str = "US", origin: str | None = None, store: Path | None = None
+) -> dict[str, Any]:
+    """A product's full dated history of layers and totals."""
+    imp = importer_code(importer)
+    partner = {"US": "CN", "CN": "US"}[imp]
+    org = normalize_country(origin) if origin else partner
+    group = partner if org == partner else "*"
+    con = open_store(store)
+    try:
+        result = product_schedule(con, normalize_code(code), imp, group)
+    finally:
+        con.close()
+    result["origin"] = org
+    return result
+
+
+def lists(importer: str | None = None, store: Path | None = None) -> list[dict[str, Any]]:
+    """Every list or round with heading, lines per code level, dates and rates."""
+    imp = importer_code(importer) if importer else None
+    con = open_store(store)
+    try:
+        return measure_lists(con, imp)
+    finally:
+        con.close()

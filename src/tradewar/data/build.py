@@ -1,0 +1,295 @@
+"""Compile the raw sources and the authored measure files into the DuckDB store.
+
+The build writes a new file beside the store and renames it into place only when
+everything succeeded, so a failed or interrupted build leaves the previous store
+intact. Running it twice on the same inputs gives the same tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .. import __version__
+from ..config import STORE_VERSION
+from ..errors import SourceError
+from ..model.measures import MeasureFile, load_measures
+from ..model.panel import build_panel
+from ..model.schema import LAYER_COLUMNS, LINE_COLUMNS, enforce
+from .compile import compile_measure
+from .report import ValidationReport
+from .sources import us_301
+from .sources.cn_piie import load_cn
+from .sources.scopes import expand_scope
+from .sources.us_hts import load_us_mfn
+from .yamlload import load_yaml
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: where, and its validation report."""
+
+    path: Path
+    report: ValidationReport
+    tables: dict[str, int]
+
+
+def build_store(
+    raw: Path, target: Path, authored: Path, progress: Progress | None = None
+) -> BuildResult:
+    """Build the store at ``target`` from ``raw`` sources and ``authored`` files."""
+    say = progress or (lambda _msg: None)
+    if not raw.is_dir():
+        raise SourceError(
+            f"raw data directory {raw} not found: set TRADEWAR_RAW, or run 'tradewar data fetch'"
+        )
+    report = ValidationReport()
+    say("reading measure files")
+    files = load_measures(authored / "measures")
+    coverage = _coverage(authored / "coverage.yaml")
+
+    say("US MFN schedule and HTS lines (2017 database, HTS revisions 2018-2020)")
+    mfn_layers, us_lines = load_us_mfn(raw, authored / "hts_revisions.yaml", report)
+
+    say("China schedule (PIIE HS10 file, HS6 file)")
+    cn_files = [(p, f) for p, f in files if f.importer == "CN"]
+    cn_layers, cn_lines = load_cn(raw, cn_files, report)
+    lines = enforce(pd.concat([us_lines, cn_lines], ignore_index=True), LINE_COLUMNS)
+
+    say("US Section 301 lists (USITC list, USTR annex cross-check)")
+    s301_layers, crosscheck = _section_301(raw, files, lines, report, authored)
+
+    say("US Section 232 scopes")
+    s232_layers = _scoped_measures(files, us_lines, report, authored)
+
+    layers = enforce(
+        pd.concat([mfn_layers, s301_layers, s232_layers, cn_layers], ignore_index=True),
+        LAYER_COLUMNS,
+    )
+    _check_published_counts(files, layers, report)
+
+    say("writing the store")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        tables = _write(tmp, layers, lines, coverage, files, crosscheck, report, raw, authored)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    return BuildResult(target, report, tables)
+
+
+def _coverage(path: Path) -> pd.DataFrame:
+    data = load_yaml(path)
+    rows = [
+        (importer, spec["from"], spec["until"], " ".join(str(spec.get("basis", "")).split()))
+        for importer, spec in data.items()
+    ]
+    return pd.DataFrame(rows, columns=["importer", "cov_from", "cov_until", "basis"])
+
+
+def _rel(path: Path, authored: Path) -> str:
+    return f"data/{path.relative_to(authored)}"
+
+
+def _section_301(
+    raw: Path,
+    files: list[tuple[Path, MeasureFile]],
+    lines: pd.DataFrame,
+    report: ValidationReport,
+    authored: Path,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    usitc = us_301.load_usitc_list(raw, report)
+    annex = us_301.load_ustr_annex(raw, report)
+    frames, starts = [], {}
+    for _path, mfile in files:
+        for measure in mfile.measures:
+            if measure.scope.source != "usitc_china_tariffs":
+                continue
+            products = usitc[usitc.heading.isin(measure.scope.headings)]
+            if products.empty:
+                raise SourceError(f"{measure.id}: no products under {measure.scope.headings}")
+            for heading in measure.scope.headings:
+                starts[heading] = measure.steps[0].valid_from
+            frames.append(compile_measure(mfile, measure, products, us_301.USITC_LIST))
+    crosscheck = us_301.cross_check(usitc, annex, lines, starts, report)
+    return pd.concat(frames, ignore_index=True), crosscheck
+
+
+def _scoped_measures(
+    files: list[tuple[Path, MeasureFile]],
+    us_lines: pd.DataFrame,
+    report: ValidationReport,
+    authored: Path,
+) -> pd.DataFrame:
+    frames = []
+    for path, mfile in files:
+        for measure in mfile.measures:
+            scope = measure.scope
+            if scope.source is not None or not (scope.codes or scope.ranges):
+                continue
+            source = _rel(path, authored)
+            products = expand_scope(scope, us_lines, source, report)
+            frames.append(compile_measure(mfile, measure, products, source))
+    if not frames:
+        return enforce(pd.DataFrame(columns=list(LAYER_COLUMNS)), LAYER_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _check_published_counts(
+    files: list[tuple[Path, MeasureFile]], layers: pd.DataFrame, report: ValidationReport
+) -> None:
+    """Compare each list's line count with the figure its authority published."""
+    for _path, mfile in files:
+        for measure in mfile.measures:
+            if measure.published_lines is None:
+                continue
+            codes = layers.loc[layers.measure_id == measure.id, "code"].unique()
+            n8 = len({c[:8] for c in codes})
+            report.check(
+                f"{measure.id}_published_lines",
+                measure.published_lines,
+                n8,
+                n8 == measure.published_lines,
+                f"distinct 8-digit codes in the compiled list ({len(codes)} entries in all)",
+            )
+
+
+def _write(
+    path: Path,
+    layers: pd.DataFrame,
+    lines: pd.DataFrame,
+    coverage: pd.DataFrame,
+    files: list[tuple[Path, MeasureFile]],
+    crosscheck: pd.DataFrame,
+    report: ValidationReport,
+    raw: Path,
+    authored: Path,
+) -> dict[str, int]:
+    con = duckdb.connect(str(path))
+    try:
+        con.register("layers_df", layers)
+        con.register("lines_df", lines)
+        con.register("coverage_df", coverage)
+        con.execute("CREATE TABLE layers AS SELECT * FROM layers_df ORDER BY importer, code")
+        con.execute("CREATE TABLE lines AS SELECT * FROM lines_df ORDER BY importer, code")
+        con.execute("CREATE TABLE coverage AS SELECT * FROM coverage_df")
+        con.register("measures_df", _measures_frame(files, authored))
+        con.execute("CREATE TABLE measures AS SELECT * FROM measures_df")
+        con.register("crosscheck_df", crosscheck)
+        con.execute("CREATE TABLE s301_crosscheck AS SELECT * FROM crosscheck_df")
+        build_panel(con)
+        _interval_checks(con, report)
+        issues = pd.DataFrame(
+            report.issue_rows(), columns=["source", "row", "value", "reason", "severity"]
+        )
+        checks = pd.DataFrame(
+            report.check_rows(), columns=["name", "expected", "observed", "ok", "note"]
+        )
+        reads = pd.DataFrame(
+            [(s, n, report.rows_kept.get(s, n)) for s, n in report.rows_read.items()],
+            columns=["source", "rows_read", "rows_kept"],
+        )
+        for name, frame in (("issues", issues), ("checks", checks), ("source_reads", reads)):
+            con.register(f"{name}_df", frame)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_df")
+        info = {
+            "store_version": str(STORE_VERSION),
+            "tradewar_version": __version__,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "raw_dir": str(raw),
+        }
+        con.register("info_df", pd.DataFrame(list(info.items()), columns=["key", "value"]))
+        con.execute("CREATE TABLE build_info AS SELECT * FROM info_df")
+        tables = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("layers", "lines", "panel", "measures", "issues", "checks")
+        }
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return tables
+
+
+def _measures_frame(files: list[tuple[Path, MeasureFile]], authored: Path) -> pd.DataFrame:
+    rows = []
+    for path, mfile in files:
+        for m in mfile.measures:
+            steps = [
+                {
+                    "from": s.valid_from.isoformat(),
+                    "until": s.until.isoformat() if s.until else None,
+                    "rate": s.rate,
+                    "rate_column": s.rate_column,
+                    "heading": s.heading or m.heading,
+                    "export_from": s.export_from.isoformat() if s.export_from else None,
+                    "export_until": s.export_until.isoformat() if s.export_until else None,
+                    "governs": s.governs,
+                    "status": s.status,
+                    "citation": s.citation,
+                    "note": s.note,
+                }
+                for s in m.steps
+            ]
+            history = [h.model_dump(mode="json") for h in m.history]
+            rows.append(
+                {
+                    "importer": mfile.importer,
+                    "origin": mfile.origin,
+                    "authority": mfile.authority,
+                    "measure_id": m.id,
+                    "name": m.name,
+                    "heading": m.heading,
+                    "steps": json.dumps(steps),
+                    "history": json.dumps(history),
+                    "published_lines": m.published_lines,
+                    "announced_value_usd_bn": m.announced_value_usd_bn,
+                    "note": " ".join((m.note or "").split()) or None,
+                    "scope_note": " ".join((m.scope.note or "").split()) or None,
+                    "file": _rel(path, authored),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _interval_checks(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> None:
+    """Overlapping steps of one measure on one code, and lines with no MFN rate."""
+    overlaps = con.execute("""
+        SELECT a.measure_id, a.code, a.valid_from, a.valid_until, b.valid_from
+        FROM layers a JOIN layers b
+          ON a.measure_id = b.measure_id AND a.code = b.code AND a.origin = b.origin
+         AND a.export_from IS NOT DISTINCT FROM b.export_from
+         AND a.export_until IS NOT DISTINCT FROM b.export_until
+         AND a.valid_from < b.valid_from
+         AND (a.valid_until IS NULL OR a.valid_until > b.valid_from)
+    """).fetchall()
+    for measure_id, code, vf, vu, other in overlaps[:200]:
+        report.difference(
+            measure_id, code, f"step {vf}..{vu or 'open'} overlaps the step from {other}"
+        )
+    report.check("layer_interval_overlaps", 0, len(overlaps), not overlaps)
+    gaps = con.execute("""
+        SELECT importer, code, valid_from, valid_until FROM panel
+        WHERE is_leaf AND origin_group = '*' AND mfn_kind IS NULL
+        ORDER BY importer, code, valid_from
+    """).fetchall()
+    for importer, code, vf, vu in gaps[:200]:
+        report.warn(f"panel {importer}", None, code, f"no MFN rate from {vf} to {vu}")
+    report.check(
+        "mfn_gaps",
+        0,
+        len(gaps),
+        not gaps,
+        "leaf-line intervals inside coverage with no MFN layer (reported, never read as 0)",
+    )

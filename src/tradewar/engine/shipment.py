@@ -1,0 +1,67 @@
+"""A shipment as the user gives it, validated into canonical form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..codes import normalize_code
+from ..countries import importer_code, normalize_country
+from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """One entry line: what, from where, into where, when, and how much."""
+
+    code: str
+    importer: str
+    origin: str
+    entered: dt.date
+    exported: dt.date | None = None
+    value: float | None = None
+    quantity: float | None = None
+    unit: str | None = None
+
+    @property
+    def origin_group(self) -> str:
+        """The panel's origin group: the trade-war partner, or '*' for all others."""
+        partner = {"US": "CN", "CN": "US"}[self.importer]
+        return partner if self.origin == partner else "*"
+
+
+def parse_date(raw: str | dt.date, what: str) -> dt.date:
+    """Parse YYYY-MM-DD or raise ``InputError`` naming the field."""
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise InputError(f"{what} date {raw!r} is not a date: use YYYY-MM-DD") from None
+
+
+def make_shipment(
+    code: str,
+    importer: str = "US",
+    origin: str = "CN",
+    entered: str | dt.date = "",
+    exported: str | dt.date | None = None,
+    value: float | None = None,
+    quantity: float | None = None,
+    unit: str | None = None,
+) -> Shipment:
+    """Validate user input into a ``Shipment`` (raises ``InputError``)."""
+    imp = importer_code(importer)
+    org = normalize_country(origin)
+    if org == imp:
+        raise InputError(f"origin {org} is the importer itself: no import duty applies")
+    entry = parse_date(entered, "entry")
+    export = parse_date(exported, "export") if exported not in (None, "") else None
+    if export is not None and export > entry:
+        raise InputError(f"export date {export} is after the entry date {entry}")
+    for name, number in (("value", value), ("quantity", quantity)):
+        if number is not None and not number >= 0:
+            raise InputError(f"{name} must be a non-negative number, got {number}")
+    if (quantity is None) != (unit is None):
+        raise InputError("give --quantity and --unit together")
+    return Shipment(normalize_code(code), imp, org, entry, export, value, quantity, unit)

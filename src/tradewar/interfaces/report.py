@@ -1,0 +1,239 @@
+"""The trade-war report: one self-contained HTML file (inline SVG charts, no CDN).
+
+It grows with each capability. Sections whose capability has not landed say so
+plainly and show no data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .. import api  # noqa: E402
+from ..data.store import open_store  # noqa: E402
+from ..engine.line_series import line_series  # noqa: E402
+
+EXAMPLES = [
+    ("9403608081", "US", "CN", "2019-06-20", None, 10000.0, "wooden furniture, List 3 at 25%"),
+    ("9403608081", "US", "CN", "2019-05-20", "2019-05-01", 10000.0, "List 3 transit rule (10%)"),
+    ("8471300100", "US", "CN", "2020-03-01", None, 10000.0, "laptops, List 4A at 7.5%"),
+    ("7208510030", "US", "CN", "2019-01-15", None, 10000.0, "steel plate: 232 and 301 stack"),
+    ("1201901000", "CN", "US", "2018-07-06", None, 10000.0, "US soybeans into China"),
+    ("0203291000", "CN", "US", "2018-07-06", None, 10000.0, "US frozen pork into China"),
+]
+
+
+def _e(text: Any) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def _pct(rate: Any) -> str:
+    if isinstance(rate, list):
+        return " / ".join(_pct(r) for r in rate)
+    return "n/a" if rate is None else f"{float(rate) * 100:.4g}%"
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _lists_section(measures: list[dict[str, Any]]) -> str:
+    rows = []
+    for m in measures:
+        steps = "<br>".join(
+            f"{_e(s['from'])}{' to ' + _e(s['until']) if s.get('until') else ''}: "
+            f"{_pct(s['rate'])} ({_e(s['governs'])}"
+            f"{', ' + _e(s['status']) if s['status'] != 'in_force' else ''}) "
+            f"<span class=cite>{_e(s['citation'])}</span>"
+            for s in m["steps"]
+        )
+        lines = ", ".join(f"{k.replace('level_', 'HS')}: {v:,}" for k, v in m["lines"].items())
+        published = m["published_lines"]
+        rows.append(
+            [
+                _e(m["importer"]),
+                _e(m["name"]),
+                _e(m["heading"] or ""),
+                _e(lines) + (f"<br>published: {published:,}" if published else ""),
+                steps,
+            ]
+        )
+    return _table(["importer", "measure", "heading", "lines", "dated steps"], rows)
+
+
+def _schedule_chart(measures: list[dict[str, Any]]) -> str:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    end = dt.date(2020, 12, 31)
+    for ax, importer in zip(axes, ("US", "CN"), strict=True):
+        for m in (x for x in measures if x["importer"] == importer):
+            xs, ys = [], []
+            for s in m["steps"]:
+                if s.get("export_until") and not s.get("export_from"):
+                    continue  # transit-rule steps: shown in the table
+                rate = s["rate"]
+                rate = max(rate) if isinstance(rate, list) and rate else rate
+                if rate is None or isinstance(rate, list):
+                    continue
+                xs.append(dt.date.fromisoformat(s["from"]))
+                ys.append(float(rate) * 100)
+            if xs:
+                xs.append(end)
+                ys.append(ys[-1])
+                ax.step(xs, ys, where="post", label=m["name"][:38])
+        ax.set_title(f"{importer}: additional duty by measure (max rate per step)")
+        ax.set_ylabel("percent")
+        ax.legend(fontsize=6, loc="upper left")
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    return _svg(fig)
+
+
+def _line_chart(series: dict[str, list[dict[str, Any]]]) -> str:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    for importer, points in series.items():
+        days = [p["day"] for p in points]
+        axes[0].step(
+            days, [100 * (p["simple_avg_total"] or 0) for p in points], where="post",
+            label=f"{importer} on {'CN' if importer == 'US' else 'US'}",
+        )  # fmt: skip
+        axes[1].step(
+            days, [100 * p["share_lines_covered"] for p in points], where="post",
+            label=f"{importer} on {'CN' if importer == 'US' else 'US'}",
+        )  # fmt: skip
+    axes[0].set_title("simple average total tariff over tariff lines (%)")
+    axes[1].set_title("share of tariff lines with an additional duty (%)")
+    for ax in axes:
+        ax.legend(fontsize=7)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    return _svg(fig)
+
+
+def _examples_section() -> str:
+    parts = []
+    for code, importer, origin, entered, exported, value, label in EXAMPLES:
+        try:
+            r = api.duty(code, importer, origin, entered, exported, value)
+        except Exception as exc:  # the report must still be written
+            parts.append(f"<h3>{_e(label)}</h3><p class=warn>{_e(exc)}</p>")
+            continue
+        rows = [
+            [
+                _e(y["authority"]),
+                _e(y["heading"]),
+                _e(y["rate_text"] if y["rate_kind"] != "ad_valorem" else _pct(y["rate"])),
+                f"<span class=cite>{_e(y['citation'])}</span>",
+                _e(y["why"]),
+            ]
+            for y in r.get("layers", [])
+        ]
+        cmd = (
+            f"tradewar duty {code} --importer {importer} --origin {origin} --entered {entered}"
+            + (f" --exported {exported}" if exported else "")
+            + f" --value {value:g}"
+        )
+        warn = "".join(f"<li>{_e(w)}</li>" for w in r.get("warnings", []))
+        parts.append(
+            f"<h3>{_e(label)}</h3><pre>{_e(cmd)}</pre>"
+            + _table(["authority", "heading", "rate", "citation", "why"], rows)
+            + f"<p><b>total {_pct(r.get('total_rate'))}</b>"
+            + (f", duty USD {r['duty']:,.2f}" if r.get("duty") is not None else "")
+            + "</p>"
+            + (f"<ul class=warn>{warn}</ul>" if warn else "")
+        )
+    return "".join(parts)
+
+
+def _validation_section(con: Any) -> str:
+    checks = con.execute("SELECT name, expected, observed, ok, note FROM checks").fetchall()
+    rows = [
+        [_e(n), _e(e), _e(o), "yes" if ok else "<b class=warn>no</b>", _e(note)]
+        for n, e, o, ok, note in checks
+    ]
+    counts = con.execute(
+        "SELECT severity, source, count(*) FROM issues GROUP BY ALL ORDER BY 1, 2"
+    ).fetchall()
+    reads = con.execute("SELECT source, rows_read, rows_kept FROM source_reads").fetchall()
+    return (
+        "<h3>rows read per source</h3>"
+        + _table(["source", "rows read", "rows kept"], [[_e(s), r, k] for s, r, k in reads])
+        + "<h3>cross-checks</h3>"
+        + _table(["check", "expected", "observed", "ok", "note"], rows)
+        + "<h3>issues by source</h3>"
+        + _table(["severity", "source", "count"], [[_e(a), _e(b), c] for a, b, c in counts])
+        + "<p>Full list: <code>tradewar data issues --json</code>.</p>"
+    )
+
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:12px;margin:.5em 0 1.5em}
+td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}
+th{background:#f3f3f3}.cite{color:#555;font-size:11px}.warn{color:#a40}
+pre{background:#f6f6f6;padding:4px 8px}section{margin-bottom:2.5em}
+.pending{border-left:4px solid #aaa;padding:.3em 1em;color:#555}
+"""
+
+
+def write_report(path: Path) -> Path:
+    """Write the HTML report to ``path`` atomically and return its resolved path."""
+    measures = api.lists()
+    con = open_store()
+    try:
+        info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
+        coverage = con.execute("SELECT importer, cov_from, cov_until, basis FROM coverage").fetchall()
+        series = {imp: line_series(con, imp) for imp in ("US", "CN")}
+        validation = _validation_section(con)
+    finally:
+        con.close()
+    cov = _table(
+        ["importer", "from", "until (exclusive)", "basis"],
+        [[_e(a), _e(b), _e(c), _e(d)] for a, b, c, d in coverage],
+    )
+    body = f"""
+<h1>The US-China trade war, computed</h1>
+<p>Built {_e(info.get('built_at'))} from the raw sources in <code>{_e(info.get('raw_dir'))}</code>
+by tradewar {_e(info.get('tradewar_version'))}. Every rate below traces to a source file and row
+and to a legal citation.</p>
+<section><h2>Coverage</h2>{cov}</section>
+<section><h2>The schedules: lists and rounds</h2>{_schedule_chart(measures)}
+{_lists_section(measures)}</section>
+<section><h2>Tariff lines over time (unweighted)</h2>
+<p>Counts and simple averages over tariff lines (leaf lines of each nomenclature), at every
+date the schedule changes. These are not trade-weighted.</p>{_line_chart(series)}</section>
+<section><h2>The duty on a shipment</h2>{_examples_section()}</section>
+<section><h2>Trade-weighted averages and coverage of trade</h2>
+<p class=pending>Not yet available: this needs the averages capability (trade flows in the
+store). No figures are shown until it lands.</p></section>
+<section><h2>Commitments and enforcement</h2>
+<p class=pending>Not yet available: Phase One commitments are not yet modelled.</p></section>
+<section><h2>Checked articles</h2>
+<p class=pending>Not yet available: the article checker has not landed.</p></section>
+<section><h2>Validation report of the build</h2>{validation}</section>
+"""
+    page = (
+        "<!doctype html><html><head><meta charset=utf-8><title>tradewar report</title>"
+        f"<style>{CSS}</style></head><body>{body}</body></html>"
+    )
+    path = path.resolve()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,147 @@
+"""Measures as dated, cited records (the authored YAML under ``data/measures``).
+
+A measure file holds shared fields (authority, importer, origin, override group)
+and a list of measures. Each measure has a product scope, which says where its
+product list comes from (a raw source compiled at build time, or codes and code
+ranges written in the file), and dated steps. A step may carry its own heading,
+rate, export-date window and citation; missing fields fall back to the measure's.
+``history`` records steps that were announced but never took effect as announced
+(postponements, suspensions), so scenarios and the article checker can use them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..errors import SourceError
+
+Authority = Literal["MFN", "Section 301", "Section 232", "Retaliation"]
+
+
+class Reference(BaseModel):
+    """A citation: title (e.g. '83 FR 28710') and, where known, a link."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    href: str | None = None
+
+
+class Step(BaseModel):
+    """One dated rate step. ``until`` and ``export_until`` are exclusive."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    valid_from: dt.date = Field(alias="from")
+    until: dt.date | None = None
+    rate: float | None = None  # fraction; None = taken from the product list
+    rate_column: str | None = None  # column of a raw source giving per-line rates
+    heading: str | None = None
+    export_from: dt.date | None = None
+    export_until: dt.date | None = None
+    status: Literal["in_force", "suspended"] = "in_force"
+    citation: str
+    references: list[Reference] = []
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Step:
+        if self.until is not None and self.until <= self.valid_from:
+            raise ValueError(f"step until {self.until} is not after from {self.valid_from}")
+        if self.rate is not None and not 0 <= self.rate <= 5:
+            raise ValueError(f"rate {self.rate} is not a fraction (0.25 means 25%)")
+        if self.rate is None and self.rate_column is None:
+            raise ValueError("a step needs a rate or a rate_column")
+        return self
+
+    @property
+    def governs(self) -> str:
+        """'export+entry' when the export date matters, else 'entry'."""
+        if self.export_from or self.export_until:
+            return "export+entry"
+        return "entry"
+
+
+class HistoryEntry(BaseModel):
+    """An announced step that did not take effect as announced."""
+
+    model_config = ConfigDict(extra="forbid")
+    announced: dt.date
+    planned_from: dt.date | None = None
+    rate: float | None = None
+    outcome: str
+    citation: str
+
+
+class Scope(BaseModel):
+    """Where the product list comes from.
+
+    ``source`` names a compiled raw list (e.g. 'usitc_china_tariffs'), with
+    ``headings`` selecting its rows; or ``codes``/``ranges`` list codes in the
+    file itself (ranges are inclusive, compared at the length of their ends).
+    ``conditional`` maps codes to a condition that the code alone cannot settle.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = None
+    headings: list[str] = []
+    codes: list[str] = []
+    ranges: list[tuple[str, str]] = []
+    conditional: dict[str, str] = {}
+    note: str | None = None
+
+
+class Measure(BaseModel):
+    """A measure: one list, round or rate schedule, with its steps."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    heading: str | None = None
+    scope: Scope
+    steps: list[Step]
+    override_group: str | None = None  # overrides the file's group for this measure
+    history: list[HistoryEntry] = []
+    published_lines: int | None = None
+    announced_value_usd_bn: float | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _steps_ordered(self) -> Measure:
+        if not self.steps:
+            raise ValueError(f"measure {self.id} has no steps")
+        return self
+
+
+class MeasureFile(BaseModel):
+    """One YAML file of measures sharing authority, importer and origin."""
+
+    model_config = ConfigDict(extra="forbid")
+    authority: Authority
+    importer: Literal["US", "CN"]
+    origin: str  # ISO2, or '*' for every origin
+    override_group: str
+    description: str | None = None
+    references: list[Reference] = []
+    measures: list[Measure]
+
+
+def load_measure_file(path: Path) -> MeasureFile:
+    """Load and validate one measure file; errors name the file and field."""
+    from ..data.yamlload import load_yaml
+
+    data: Any = load_yaml(path)
+    try:
+        return MeasureFile.model_validate(data)
+    except Exception as exc:  # pydantic.ValidationError
+        raise SourceError(f"{path}: invalid measure file: {exc}") from None
+
+
+def load_measures(directory: Path) -> list[tuple[Path, MeasureFile]]:
+    """Every ``*.yaml`` under ``directory``, sorted by path."""
+    files = sorted(directory.rglob("*.yaml"))
+    if not files:
+        raise SourceError(f"no measure files under {directory}")
+    return [(p, load_measure_file(p)) for p in files]

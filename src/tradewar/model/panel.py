@@ -1,0 +1,261 @@
+"""Stacking: resolve the long ``layers`` schedule into the wide rate ``panel``.
+
+This module holds the one definition of how layers combine. For each importer,
+origin group (the named origin, or '*' for every other origin) and product code,
+the panel has one row per elementary interval of entry dates (and, where a measure
+depends on the export date, per export-date window) with:
+
+* one rate and heading column per authority (MFN, Section 301, Section 232,
+  Retaliation); additional duties that do not apply are 0, a missing MFN is NULL;
+* ``adval_rate``: the sum of the ad valorem parts that are known;
+* ``total_rate``: the same sum, but NULL when any layer is not expressible as an ad
+  valorem rate (a specific or compound MFN, an unknown rate);
+* ``approx``: some layer is an HS6 approximation; ``ambiguous``: the code is a parent
+  whose lines beneath differ, so no single rate exists.
+
+Rules: layers stack additively across authorities and measures; within one
+``override_group`` only the most specific code level applies (HTS10 over HTS8);
+layers with a ``condition`` are not totalled. The plan is plain SQL over tables,
+so it runs wherever DuckDB (or a Spark SQL port) runs.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+AUTHORITY_PREFIX = {
+    "MFN": "mfn",
+    "Section 301": "s301",
+    "Section 232": "s232",
+    "Retaliation": "ret",
+}
+ORIGIN_GROUPS = (("US", "CN"), ("US", "*"), ("CN", "US"), ("CN", "*"))
+PREFIX_LEVELS = (4, 6, 8, 10, 11)
+
+PANEL_COLUMNS = [
+    "importer", "origin_group", "code", "code_level", "is_leaf",
+    "valid_from", "valid_until", "export_from", "export_until",
+    "mfn_rate", "mfn_kind", "mfn_text", "mfn_spec_amount", "mfn_spec_unit", "mfn_heading",
+    "s301_rate", "s301_heading", "s232_rate", "s232_heading", "ret_rate", "ret_heading",
+    "adval_rate", "total_rate", "expressible", "approx", "ambiguous", "measures",
+]  # fmt: skip
+
+
+def build_panel(con: duckdb.DuckDBPyConnection) -> None:
+    """Create table ``panel`` from ``layers``, ``lines`` and ``coverage`` in ``con``."""
+    groups = ", ".join(f"('{i}', '{o}')" for i, o in ORIGIN_GROUPS)
+    levels = ", ".join(str(n) for n in PREFIX_LEVELS)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _groups AS
+        SELECT * FROM (VALUES {groups}) t(importer, origin_group);
+
+        -- leaves: the most detailed lines (US HTS10, China HS10 and its A/B splits),
+        -- clamped to the coverage window
+        CREATE OR REPLACE TEMP TABLE _leaves AS
+        SELECT l.importer, l.code,
+               greatest(l.valid_from, c.cov_from) AS leaf_from,
+               least(coalesce(l.valid_until, c.cov_until), c.cov_until) AS leaf_until
+        FROM lines l JOIN coverage c USING (importer)
+        WHERE l.code_level >= 10
+          AND greatest(l.valid_from, c.cov_from)
+              < least(coalesce(l.valid_until, c.cov_until), c.cov_until);
+
+        -- every layer whose code is a prefix of the leaf, for each origin group
+        CREATE OR REPLACE TEMP TABLE _matches AS
+        WITH prefixed AS (
+            SELECT lf.*, left(lf.code, n) AS prefix, n
+            FROM _leaves lf, (SELECT unnest([{levels}]) AS n) lv
+            WHERE length(lf.code) >= n
+        )
+        SELECT p.importer, g.origin_group, p.code AS leaf, p.leaf_from, p.leaf_until,
+               y.authority, y.measure_id, y.override_group, y.code_level,
+               y.valid_from, y.valid_until, y.export_from, y.export_until,
+               y.rate, y.rate_kind, y.rate_text, y.spec_amount, y.spec_unit,
+               y.heading, y.precision, y.condition
+        FROM prefixed p
+        JOIN _groups g ON g.importer = p.importer
+        JOIN layers y ON y.importer = p.importer AND y.code = p.prefix
+                     AND y.code_level = p.n
+                     AND (y.origin = '*' OR y.origin = g.origin_group)
+        WHERE y.valid_from < p.leaf_until
+          AND (y.valid_until IS NULL OR y.valid_until > p.leaf_from)
+        QUALIFY y.code_level = max(y.code_level) OVER (
+            PARTITION BY p.importer, g.origin_group, p.code, y.override_group);
+
+        -- elementary entry-date intervals of each leaf
+        CREATE OR REPLACE TEMP TABLE _intervals AS
+        WITH bounds AS (
+            SELECT lf.importer, g.origin_group, lf.code AS leaf, lf.leaf_from AS d
+            FROM _leaves lf JOIN _groups g USING (importer)
+            UNION
+            SELECT lf.importer, g.origin_group, lf.code, lf.leaf_until
+            FROM _leaves lf JOIN _groups g USING (importer)
+            UNION
+            SELECT importer, origin_group, leaf, valid_from FROM _matches
+            WHERE valid_from > leaf_from AND valid_from < leaf_until
+            UNION
+            SELECT importer, origin_group, leaf, valid_until FROM _matches
+            WHERE valid_until > leaf_from AND valid_until < leaf_until
+        )
+        SELECT importer, origin_group, leaf, d AS valid_from,
+               lead(d) OVER (PARTITION BY importer, origin_group, leaf ORDER BY d)
+                   AS valid_until
+        FROM bounds
+        QUALIFY valid_until IS NOT NULL;
+
+        -- the layers in force over each interval
+        CREATE OR REPLACE TEMP TABLE _active AS
+        SELECT i.importer, i.origin_group, i.leaf, i.valid_from AS iv_from,
+               i.valid_until AS iv_until, m.*
+               EXCLUDE (importer, origin_group, leaf, leaf_from, leaf_until)
+        FROM _intervals i
+        JOIN _matches m USING (importer, origin_group, leaf)
+        WHERE m.valid_from <= i.valid_from
+          AND (m.valid_until IS NULL OR m.valid_until >= i.valid_until);
+
+        -- export-date windows: one panel row per window that some layer names,
+        -- or a single row with no window
+        CREATE OR REPLACE TEMP TABLE _windows AS
+        WITH named AS (
+            SELECT DISTINCT importer, origin_group, leaf, iv_from, iv_until,
+                   export_from, export_until
+            FROM _active WHERE export_from IS NOT NULL OR export_until IS NOT NULL
+        )
+        SELECT i.importer, i.origin_group, i.leaf, i.valid_from AS iv_from,
+               i.valid_until AS iv_until, n.export_from, n.export_until
+        FROM _intervals i LEFT JOIN named n
+          ON n.importer = i.importer AND n.origin_group = i.origin_group
+         AND n.leaf = i.leaf AND n.iv_from = i.valid_from;
+    """)
+    con.execute(_aggregate_sql("_windows", "_active", "leaf"))
+    con.execute("CREATE OR REPLACE TEMP TABLE _leaf_panel AS SELECT * FROM _agg")
+    _add_parents(con)
+
+
+def _aggregate_sql(windows: str, active: str, key: str) -> str:
+    """Stack the active layers of each window into one row of authority columns."""
+    per_authority = []
+    for authority, p in AUTHORITY_PREFIX.items():
+        scope = f"a.authority = '{authority}' AND a.condition IS NULL"
+        if authority == "MFN":
+            per_authority.append(
+                f"sum(a.rate) FILTER ({scope}) AS mfn_rate, "
+                f"any_value(a.rate_kind) FILTER ({scope}) AS mfn_kind, "
+                f"any_value(a.rate_text) FILTER ({scope}) AS mfn_text, "
+                f"any_value(a.spec_amount) FILTER ({scope}) AS mfn_spec_amount, "
+                f"any_value(a.spec_unit) FILTER ({scope}) AS mfn_spec_unit, "
+                f"any_value(a.heading) FILTER ({scope}) AS mfn_heading"
+            )
+        else:
+            per_authority.append(
+                f"coalesce(sum(a.rate) FILTER ({scope}), 0.0) AS {p}_rate, "
+                f"string_agg(DISTINCT a.heading, '; ' ORDER BY a.heading) "
+                f"FILTER ({scope} AND a.rate > 0) AS {p}_heading"
+            )
+    return f"""
+        CREATE OR REPLACE TEMP TABLE _agg AS
+        SELECT w.importer, w.origin_group, w.{key} AS code,
+               w.iv_from AS valid_from, w.iv_until AS valid_until,
+               w.export_from, w.export_until,
+               {", ".join(per_authority)},
+               coalesce(sum(a.rate) FILTER (a.condition IS NULL), 0.0) AS adval_rate,
+               count(*) FILTER (a.authority = 'MFN' AND a.condition IS NULL) = 1
+                 AND count(*) FILTER (a.condition IS NULL AND (a.rate IS NULL
+                     OR a.rate_kind NOT IN ('ad_valorem'))) = 0 AS expressible,
+               bool_or(a.precision = 'hs6-approximation') AS approx,
+               list(DISTINCT a.measure_id ORDER BY a.measure_id) AS measures
+        FROM {windows} w
+        LEFT JOIN {active} a
+          ON a.importer = w.importer AND a.origin_group = w.origin_group
+         AND a.{key} = w.{key} AND a.iv_from = w.iv_from
+         AND (a.export_from IS NULL AND a.export_until IS NULL
+              OR (a.export_from IS NOT DISTINCT FROM w.export_from
+                  AND a.export_until IS NOT DISTINCT FROM w.export_until))
+        GROUP BY ALL
+    """
+
+
+def _add_parents(con: duckdb.DuckDBPyConnection) -> None:
+    """Panel rows for parent codes (HS6, HTS8, and 10-digit parents of A/B lines).
+
+    A parent gets a definite row over an interval only when every line beneath it
+    that exists then has the same rates and headings; otherwise it is ambiguous.
+    """
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _parent_map AS
+        SELECT DISTINCT importer, left(code, n) AS parent, code AS leaf
+        FROM _leaves, (SELECT unnest([6, 8, 10]) AS n) lv
+        WHERE length(code) > n;
+
+        CREATE OR REPLACE TEMP TABLE _parent_intervals AS
+        WITH bounds AS (
+            SELECT DISTINCT pm.importer, p.origin_group, pm.parent, b.d
+            FROM _parent_map pm
+            JOIN _leaf_panel p ON p.importer = pm.importer AND p.code = pm.leaf,
+                 LATERAL (SELECT unnest([p.valid_from, p.valid_until]) AS d) b
+        )
+        SELECT importer, origin_group, parent, d AS valid_from,
+               lead(d) OVER (PARTITION BY importer, origin_group, parent ORDER BY d)
+                   AS valid_until
+        FROM bounds QUALIFY valid_until IS NOT NULL;
+
+        CREATE OR REPLACE TEMP TABLE _parent_rows AS
+        SELECT pi.importer, pi.origin_group, pi.parent AS code,
+               pi.valid_from, pi.valid_until, p.export_from, p.export_until,
+               count(DISTINCT pm.leaf) AS n_leaves,
+               count(DISTINCT (p.mfn_rate, p.mfn_kind, p.mfn_text, p.s301_rate,
+                     p.s301_heading, p.s232_rate, p.s232_heading, p.ret_rate,
+                     p.ret_heading)) AS n_signatures,
+               any_value(p.mfn_rate) AS mfn_rate, any_value(p.mfn_kind) AS mfn_kind,
+               any_value(p.mfn_text) AS mfn_text,
+               any_value(p.mfn_spec_amount) AS mfn_spec_amount,
+               any_value(p.mfn_spec_unit) AS mfn_spec_unit,
+               any_value(p.mfn_heading) AS mfn_heading,
+               any_value(p.s301_rate) AS s301_rate, any_value(p.s301_heading) AS s301_heading,
+               any_value(p.s232_rate) AS s232_rate, any_value(p.s232_heading) AS s232_heading,
+               any_value(p.ret_rate) AS ret_rate, any_value(p.ret_heading) AS ret_heading,
+               any_value(p.adval_rate) AS adval_rate,
+               bool_and(p.expressible) AS expressible, bool_or(p.approx) AS approx,
+               list_distinct(flatten(list(p.measures))) AS measures
+        FROM _parent_intervals pi
+        JOIN _parent_map pm ON pm.importer = pi.importer AND pm.parent = pi.parent
+        JOIN _leaf_panel p ON p.importer = pi.importer AND p.origin_group = pi.origin_group
+         AND p.code = pm.leaf AND p.valid_from <= pi.valid_from
+         AND p.valid_until >= pi.valid_until
+        GROUP BY ALL;
+
+        CREATE OR REPLACE TEMP TABLE _alive AS
+        SELECT pi.importer, pi.origin_group, pi.parent, pi.valid_from,
+               count(DISTINCT p.code) AS n_alive
+        FROM _parent_intervals pi
+        JOIN _parent_map pm ON pm.importer = pi.importer AND pm.parent = pi.parent
+        JOIN _leaf_panel p ON p.importer = pi.importer AND p.origin_group = pi.origin_group
+         AND p.code = pm.leaf AND p.valid_from <= pi.valid_from
+         AND p.valid_until >= pi.valid_until
+        GROUP BY ALL;
+
+        CREATE OR REPLACE TABLE panel AS
+        SELECT importer, origin_group, code, length(code) AS code_level, TRUE AS is_leaf,
+               valid_from, valid_until, export_from, export_until,
+               mfn_rate, mfn_kind, mfn_text, mfn_spec_amount, mfn_spec_unit, mfn_heading,
+               s301_rate, s301_heading, s232_rate, s232_heading, ret_rate, ret_heading,
+               adval_rate,
+               CASE WHEN expressible THEN adval_rate END AS total_rate,
+               expressible, coalesce(approx, FALSE) AS approx, FALSE AS ambiguous, measures
+        FROM _leaf_panel
+        UNION ALL BY NAME
+        SELECT r.importer, r.origin_group, r.code, length(r.code) AS code_level,
+               FALSE AS is_leaf, r.valid_from, r.valid_until, r.export_from, r.export_until,
+               r.mfn_rate, r.mfn_kind, r.mfn_text, r.mfn_spec_amount, r.mfn_spec_unit,
+               r.mfn_heading, r.s301_rate, r.s301_heading, r.s232_rate, r.s232_heading,
+               r.ret_rate, r.ret_heading, r.adval_rate,
+               CASE WHEN r.expressible AND NOT amb THEN r.adval_rate END AS total_rate,
+               r.expressible, coalesce(r.approx, FALSE) AS approx, amb AS ambiguous,
+               r.measures
+        FROM (
+            SELECT r.*, (r.n_signatures > 1 OR r.n_leaves < a.n_alive) AS amb
+            FROM _parent_rows r
+            JOIN _alive a ON a.importer = r.importer AND a.origin_group = r.origin_group
+             AND a.parent = r.code AND a.valid_from = r.valid_from
+        ) r;
+    """)
