@@ -135,7 +135,7 @@ def main() -> None:
         "peak_rss_mb": round(result["peak_rss_mb"], 1),
         "baseline_rows_per_s": round(base),
         "ratio_to_baseline": round(result["rows"] / result["seconds"] / base, 1),
-        "baseline": f"per-row pandas lookup in the panel, {min(args.baseline_rows, args.rows)} rows",
+        "baseline": f"per-row pandas panel lookup on {min(args.baseline_rows, args.rows)} rows",
         "generate_seconds": round(gen_seconds, 2),
         "output_mb": round(out_bytes / 2**20, 1),
         "target": ">= 5,000,000 rows/s at 10M rows, peak RSS <= 2048 MB",

@@ -76,7 +76,8 @@ def test_specific_components_in_usd(text: str, expected: list[tuple[float, str]]
 def test_basis_and_unit_text_are_kept() -> None:
     parsed = parse_rate("37.5¢/kg on tungsten content")
     (comp,) = parsed.components
-    assert (comp.unit, comp.basis, comp.label) == ("kg", "tungsten content", "kg (tungsten content)")
+    assert (comp.unit, comp.basis) == ("kg", "tungsten content")
+    assert comp.label == "kg (tungsten content)"
     assert parse_rate("3.7¢/kg on drained weight").components[0].basis == "drained weight"
     assert parse_rate("$1.20/doz. + 5%").components[0].unit_text == "doz."
 

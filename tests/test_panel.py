@@ -100,7 +100,6 @@ def at(con, code, day, exported=None, group="CN"):
     )
 
 
-
 def test_list_4a_steps_and_hts10_override(con):
     assert at(con, "1111110010", D(2019, 8, 31))["total"] == pytest.approx(0.05)
     assert at(con, "1111110010", D(2019, 9, 1))["total"] == pytest.approx(0.20)

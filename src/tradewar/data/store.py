@@ -39,7 +39,7 @@ def coverage(con: duckdb.DuckDBPyConnection, importer: str) -> tuple[dt.date, dt
 
 def check_date(con: duckdb.DuckDBPyConnection, importer: str, day: dt.date, what: str) -> None:
     """Raise ``CoverageError`` when ``day`` is outside the importer's coverage."""
-    start, end, basis = coverage(con, importer)
+    start, end, _basis = coverage(con, importer)
     if not start <= day < end:
         last = end - dt.timedelta(days=1)
         raise CoverageError(

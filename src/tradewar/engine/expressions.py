@@ -201,10 +201,8 @@ def _number(text: str) -> float:
 
 
 def _specific(match: re.Match[str]) -> SpecificComponent | None:
-    if match["usd"] is not None:
-        amount = _number(match["usd"])
-    else:
-        amount = _number(match["cents"]) / 100
+    usd = match["usd"]
+    amount = _number(usd) if usd is not None else _number(match["cents"]) / 100
     unit_text = "each" if match["each"] else match["unit"].strip()
     found = _RATE_UNITS.get(unit_text.lower().rstrip(".").strip())
     if found is None:
@@ -283,7 +281,7 @@ def _qty(quantity: float) -> str:
 
 
 def _not_expressible(parsed: ParsedRate, why: str) -> Evaluation:
-    return Evaluation(None, None, f"{parsed.text.strip()!r}: {why}", False)
+    return Evaluation(None, None, f"{_clean(parsed.text)!r}: {why}", False)
 
 
 def evaluate(
@@ -317,13 +315,13 @@ def evaluate(
     if quantity is None:
         return _not_expressible(parsed, f"needs a quantity in {needs}; not expressible without it")
     if unit is None or not str(unit).strip():
-        raise InputError(f"quantity {_qty(quantity)} given without a unit (the rate is per {needs})")
+        raise InputError(f"quantity {_qty(quantity)} given without a unit (rate is per {needs})")
     given = normalize_unit(unit)
     converted = [_convert(quantity, given, c.unit) for c in parsed.components]
     if all(q is None for q in converted):
         raise InputError(
             f"unit {unit!r} does not match the rate's unit {needs!r} "
-            f"(rate {parsed.text.strip()!r}): give the quantity in {needs}"
+            f"(rate {_clean(parsed.text)!r}): give the quantity in {needs}"
         )
     if any(q is None for q in converted):
         return _not_expressible(

@@ -41,7 +41,8 @@ def measure_lists(con: duckdb.DuckDBPyConnection, importer: str | None) -> list[
             dist = {
                 f"{r['rate']:g}" if r["rate"] is not None else "unknown": r["n"]
                 for r in rates
-                if r["measure_id"] == m["measure_id"] and r["valid_from"].isoformat() == step["from"]
+                if r["measure_id"] == m["measure_id"]
+                and r["valid_from"].isoformat() == step["from"]
             }
             rate = step["rate"]
             if rate is None:

@@ -190,9 +190,7 @@ def duty(
     if entered is None:
         raise TradewarError("give --entered YYYY-MM-DD")
     partner = {"US": "CN", "CN": "US"}.get(importer.strip().upper(), "CN")
-    result = api.duty(
-        code, importer, origin or partner, entered, exported, value, quantity, unit
-    )
+    result = api.duty(code, importer, origin or partner, entered, exported, value, quantity, unit)
     if json_out:
         _json(result)
         return
@@ -208,9 +206,7 @@ def _bulk(input_path: Path | None, output: Path | None, engine: str, json_out: b
         TextColumn("rating shipments"), BarColumn(), TimeElapsedColumn(), console=err
     ) as bar:
         task = bar.add_task("rating", total=100)
-        result = api.bulk(
-            input_path, output, progress=lambda pct: bar.update(task, completed=pct)
-        )
+        result = api.bulk(input_path, output, progress=lambda pct: bar.update(task, completed=pct))
     summary = {
         "rows": result.rows,
         "rated": result.rated,

@@ -16,11 +16,11 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from .. import api  # noqa: E402
-from ..data.store import open_store  # noqa: E402
-from ..engine.line_series import line_series  # noqa: E402
+from .. import api
+from ..data.store import open_store
+from ..engine.line_series import line_series
 
 EXAMPLES = [
     ("9403608081", "US", "CN", "2019-06-20", None, 10000.0, "wooden furniture, List 3 at 25%"),
@@ -198,7 +198,9 @@ def write_report(path: Path) -> Path:
     con = open_store()
     try:
         info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
-        coverage = con.execute("SELECT importer, cov_from, cov_until, basis FROM coverage").fetchall()
+        coverage = con.execute(
+            "SELECT importer, cov_from, cov_until, basis FROM coverage"
+        ).fetchall()
         series = {imp: line_series(con, imp) for imp in ("US", "CN")}
         validation = _validation_section(con)
     finally:
@@ -209,8 +211,8 @@ def write_report(path: Path) -> Path:
     )
     body = f"""
 <h1>The US-China trade war, computed</h1>
-<p>Built {_e(info.get('built_at'))} from the raw sources in <code>{_e(info.get('raw_dir'))}</code>
-by tradewar {_e(info.get('tradewar_version'))}. Every rate below traces to a source file and row
+<p>Built {_e(info.get("built_at"))} from the raw sources in <code>{_e(info.get("raw_dir"))}</code>
+by tradewar {_e(info.get("tradewar_version"))}. Every rate below traces to a source file and row
 and to a legal citation.</p>
 <section><h2>Coverage</h2>{cov}</section>
 <section><h2>The schedules: lists and rounds</h2>{_schedule_chart(measures)}

@@ -13,7 +13,8 @@ depends on the export date, per export-date window) with:
 * ``approx``: some layer is an HS6 approximation; ``ambiguous``: the code is a parent
   whose lines beneath differ, so no single rate exists.
 
-Rules: layers stack additively across authorities and measures; within one
+Sums are rounded to 1e-9 so that a rebuild gives identical bits whatever order the
+engine adds in. Rules: layers stack additively across authorities and measures; within one
 ``override_group`` only the most specific code level applies (HTS10 over HTS8);
 layers with a ``condition`` are not totalled. The plan is plain SQL over tables,
 so it runs wherever DuckDB (or a Spark SQL port) runs.
@@ -50,13 +51,13 @@ def build_panel(con: duckdb.DuckDBPyConnection) -> None:
         SELECT * FROM (VALUES {groups}) t(importer, origin_group);
 
         -- leaves: the most detailed lines (US HTS10, China HS10 and its A/B splits),
-        -- clamped to the coverage window
+        -- clamped to the coverage window; US chapter 99 holds measures, not goods
         CREATE OR REPLACE TEMP TABLE _leaves AS
         SELECT l.importer, l.code,
                greatest(l.valid_from, c.cov_from) AS leaf_from,
                least(coalesce(l.valid_until, c.cov_until), c.cov_until) AS leaf_until
         FROM lines l JOIN coverage c USING (importer)
-        WHERE l.code_level >= 10
+        WHERE l.code_level >= 10 AND NOT (l.importer = 'US' AND l.code LIKE '99%')
           AND greatest(l.valid_from, c.cov_from)
               < least(coalesce(l.valid_until, c.cov_until), c.cov_until);
 
@@ -133,45 +134,59 @@ def build_panel(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _aggregate_sql(windows: str, active: str, key: str) -> str:
-    """Stack the active layers of each window into one row of authority columns."""
+    """Stack the active layers of each window into one row of authority columns.
+
+    The join is on equalities only; whether a layer applies to a window (it has no
+    export-date window, or the same one) is a column that every aggregate filters on.
+    """
     per_authority = []
     for authority, p in AUTHORITY_PREFIX.items():
-        scope = f"a.authority = '{authority}' AND a.condition IS NULL"
+        scope = f"applies AND authority = '{authority}' AND condition IS NULL"
         if authority == "MFN":
             per_authority.append(
-                f"sum(a.rate) FILTER ({scope}) AS mfn_rate, "
-                f"any_value(a.rate_kind) FILTER ({scope}) AS mfn_kind, "
-                f"any_value(a.rate_text) FILTER ({scope}) AS mfn_text, "
-                f"any_value(a.spec_amount) FILTER ({scope}) AS mfn_spec_amount, "
-                f"any_value(a.spec_unit) FILTER ({scope}) AS mfn_spec_unit, "
-                f"any_value(a.heading) FILTER ({scope}) AS mfn_heading"
+                f"round(sum(rate) FILTER ({scope}), 9) AS mfn_rate, "
+                f"any_value(rate_kind) FILTER ({scope}) AS mfn_kind, "
+                f"any_value(rate_text) FILTER ({scope}) AS mfn_text, "
+                f"any_value(spec_amount) FILTER ({scope}) AS mfn_spec_amount, "
+                f"any_value(spec_unit) FILTER ({scope}) AS mfn_spec_unit, "
+                f"any_value(heading) FILTER ({scope}) AS mfn_heading"
             )
         else:
             per_authority.append(
-                f"coalesce(sum(a.rate) FILTER ({scope}), 0.0) AS {p}_rate, "
-                f"string_agg(DISTINCT a.heading, '; ' ORDER BY a.heading) "
-                f"FILTER ({scope} AND a.rate > 0) AS {p}_heading"
+                f"coalesce(round(sum(rate) FILTER ({scope}), 9), 0.0) AS {p}_rate, "
+                f"nullif(array_to_string(list_sort(list_distinct(list(heading) "
+                f"FILTER ({scope} AND rate > 0))), '; '), '') AS {p}_heading"
             )
     return f"""
         CREATE OR REPLACE TEMP TABLE _agg AS
-        SELECT w.importer, w.origin_group, w.{key} AS code,
-               w.iv_from AS valid_from, w.iv_until AS valid_until,
-               w.export_from, w.export_until,
+        WITH joined AS (
+            SELECT w.importer, w.origin_group, w.{key} AS code,
+                   w.iv_from AS valid_from, w.iv_until AS valid_until,
+                   w.export_from AS w_from, w.export_until AS w_until,
+                   a.authority, a.measure_id, a.rate, a.rate_kind, a.rate_text,
+                   a.spec_amount, a.spec_unit, a.heading, a.precision, a.condition,
+                   a.authority IS NOT NULL AND (
+                       (a.export_from IS NULL AND a.export_until IS NULL)
+                       OR (a.export_from IS NOT DISTINCT FROM w.export_from
+                           AND a.export_until IS NOT DISTINCT FROM w.export_until)
+                   ) AS applies
+            FROM {windows} w
+            LEFT JOIN {active} a
+              ON a.importer = w.importer AND a.origin_group = w.origin_group
+             AND a.{key} = w.{key} AND a.iv_from = w.iv_from
+        )
+        SELECT importer, origin_group, code, valid_from, valid_until,
+               w_from AS export_from, w_until AS export_until,
                {", ".join(per_authority)},
-               coalesce(sum(a.rate) FILTER (a.condition IS NULL), 0.0) AS adval_rate,
-               count(*) FILTER (a.authority = 'MFN' AND a.condition IS NULL) = 1
-                 AND count(*) FILTER (a.condition IS NULL AND (a.rate IS NULL
-                     OR a.rate_kind NOT IN ('ad_valorem'))) = 0 AS expressible,
-               bool_or(a.precision = 'hs6-approximation') AS approx,
-               list(DISTINCT a.measure_id ORDER BY a.measure_id) AS measures
-        FROM {windows} w
-        LEFT JOIN {active} a
-          ON a.importer = w.importer AND a.origin_group = w.origin_group
-         AND a.{key} = w.{key} AND a.iv_from = w.iv_from
-         AND (a.export_from IS NULL AND a.export_until IS NULL
-              OR (a.export_from IS NOT DISTINCT FROM w.export_from
-                  AND a.export_until IS NOT DISTINCT FROM w.export_until))
-        GROUP BY ALL
+               coalesce(round(sum(rate) FILTER (applies AND condition IS NULL), 9), 0.0)
+                   AS adval_rate,
+               count(*) FILTER (applies AND authority = 'MFN' AND condition IS NULL) = 1
+                 AND count(*) FILTER (applies AND condition IS NULL AND (rate IS NULL
+                     OR rate_kind <> 'ad_valorem')) = 0 AS expressible,
+               bool_or(applies AND precision = 'hs6-approximation') AS approx,
+               list_sort(list_distinct(list(measure_id) FILTER (applies))) AS measures
+        FROM joined
+        GROUP BY importer, origin_group, code, valid_from, valid_until, w_from, w_until
     """
 
 

@@ -27,7 +27,7 @@ ANNEX_OBJECTS = {
     "df_list_300b_a": "9903.88.15",
     "df_list_300b_c": "9903.88.16",
 }
-_CODE = re.compile(r"^\d{4}\.\d{2}\.\d{2}(\.\d{2})?$")
+_CODE = re.compile(r"^\d{4}\.\d{2}\.\d{2}(\.?\d{2})?$")
 _HEADING = re.compile(r"^9903\.88\.\d{2}$")
 _HEADER_ROWS = ("Harmonized Tariff Schedule", "In several cases")
 
@@ -100,6 +100,21 @@ def load_ustr_annex(raw: Path, report: ValidationReport) -> pd.DataFrame:
     return frame.rename(columns={"hs8": "code"})[["code", "heading", "source_row"]]
 
 
+def annex_only(usitc: pd.DataFrame, annex: pd.DataFrame, headings: list[str]) -> pd.DataFrame:
+    """Codes the USTR annex lists under ``headings`` that the USITC list lacks entirely.
+
+    The USITC list is in the 2020 nomenclature; the annexes are in the nomenclature of
+    their date. A code of the annex that the 2020 list does not mention at all (such as
+    2009.89.60, split in 2019) was covered under its own number until it disappeared,
+    so it is kept as a member with the annex as its source. Codes the USITC list puts
+    under another heading are conflicts: they are reported by ``cross_check``, not added.
+    """
+    known = set(usitc.code.str[:8])
+    extra = annex[annex.heading.isin(headings) & ~annex.code.isin(known)].copy()
+    extra["source"] = USTR_ANNEX
+    return extra
+
+
 def cross_check(
     usitc: pd.DataFrame,
     annex: pd.DataFrame,
@@ -154,9 +169,7 @@ def _check_against_hts(
         start = starts.get(heading)
         if start is None:
             continue
-        live = us[
-            (us.valid_from <= start) & (us.valid_until.isna() | (us.valid_until > start))
-        ]
+        live = us[(us.valid_from <= start) & (us.valid_until.isna() | (us.valid_until > start))]
         known = set(live.code)
         missing = sorted(set(codes) - known)
         for code in missing:

@@ -37,7 +37,7 @@ from ..yamlload import load_yaml
 FORMATS = ("usitc_hts_csv", "usitc_tariff_database")
 PRECISIONS = ("exact", "inferred-date")
 CSV_COLUMNS = ("HTS Number", "Description", "General Rate of Duty")
-DB_COLUMNS = ["hts8", "brief_description", "mfn_text_rate", "begin_effect_date", "end_effective_date"]
+DB_COLUMNS = ("hts8", "brief_description", "mfn_text_rate")
 MAX_DIFFERENCES = 200
 _HTS = r"\d{4}(?:\.\d{2}){0,3}"
 _REQUIRED = ("file", "format", "edition", "effective_from", "effective_from_basis", "evidence")
@@ -142,7 +142,8 @@ def read_hts_csv(raw: Path, rev: Revision, report: ValidationReport) -> pd.DataF
         report.warn(rev.file, row, repr(value), "HTS number has surrounding spaces (stripped)")
     blank = number == ""
     rate = frame["General Rate of Duty"].fillna("").str.strip()
-    for row, value in frame.loc[blank & (rate != ""), ["source_row", "General Rate of Duty"]].values:
+    stray = frame.loc[blank & (rate != ""), ["source_row", "General Rate of Duty"]]
+    for row, value in stray.itertuples(False):
         report.warn(rev.file, row, value, "rate on a row without HTS number (ignored)")
     malformed = ~blank & ~number.str.fullmatch(_HTS)
     for row, value in frame.loc[malformed, ["source_row", "HTS Number"]].itertuples(False):
@@ -180,7 +181,7 @@ def read_tariff_database(
         sheet = pd.read_excel(path, sheet_name=rev.sheet or 0, dtype=str)
     except Exception as exc:
         raise _open_error(rev, exc) from None
-    missing = [c for c in DB_COLUMNS[:3] if c not in sheet.columns]
+    missing = [c for c in DB_COLUMNS if c not in sheet.columns]
     if missing:
         raise SourceError(f"{rev.file}: missing columns {', '.join(missing)}")
     sheet["source_row"] = sheet.index + 2
@@ -243,7 +244,7 @@ def _check_expected(frame: pd.DataFrame, rev: Revision, report: ValidationReport
             continue
         observed = int((frame.level == level).sum())
         report.check(
-            f"us_hts_{_slug(rev.edition)}_{name}",
+            f"us_{_slug(rev.edition)}_{name}",
             expected,
             observed,
             observed == expected,
@@ -258,8 +259,8 @@ def _hts8_rates(rows: pd.DataFrame, rev: Revision, report: ValidationReport) -> 
     rated = tens[tens.rate_text != ""]
     under_own = rated[rated.code8.isin(own.code)]
     for row, code, text in under_own[["source_row", "code", "rate_text"]].itertuples(False):
-        report.warn(rev.file, row, f"{code}: {text}", "rate on an HTS10 under an HTS8 row (ignored)")
-    orphans = tens[~tens.code8.isin(own.code)].sort_values("source_row")
+        report.warn(rev.file, row, f"{code}: {text}", "HTS10 rate under an HTS8 row (ignored)")
+    orphans = tens[~tens.code8.isin(own.code)]
     orphans = orphans.assign(has_rate=orphans.rate_text != "").sort_values(
         ["code8", "has_rate", "source_row"], ascending=[True, False, True]
     )
@@ -407,9 +408,11 @@ def _cross_check(
         f"different general rate ({share:.1%}); {only_old} lines only in the {revs[0].edition}, "
         f"{only_new} only in the {revs[1].edition}",
     )
-    for code, before, after, row in changed[
-        ["code", "rate_text_old", "rate_text_new", "source_row_new"]
-    ].head(MAX_DIFFERENCES).itertuples(False):
+    for code, before, after, row in (
+        changed[["code", "rate_text_old", "rate_text_new", "source_row_new"]]
+        .head(MAX_DIFFERENCES)
+        .itertuples(False)
+    ):
         report.difference(
             revs[1].file,
             f"{_format(code)}: {before!r} -> {after!r} (row {row})",
