@@ -1,8 +1,9 @@
 """Bulk duty: a file of shipments joined to the stacked rate panel in DuckDB.
 
 The plan is relational from end to end: read (CSV or Parquet, a file or a
-directory of files), normalise and validate each row in SQL, ASOF-join it to the
-panel on (importer, origin group, code, export-date class) and entry date, then
+directory of files), normalise and validate each row in SQL, hash-join it to the
+panel on (importer, origin group, code, export-date class) with the entry date
+inside the panel row's interval (the intervals of one key are disjoint), then
 write the rated rows to Parquet and the rejected rows, with their reason, to a
 CSV beside it. No Python touches individual rows.
 """
@@ -90,6 +91,7 @@ def bulk_duty(
     try:
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         con.execute(f"ATTACH '{_quote(store)}' AS s (READ_ONLY)")
@@ -103,10 +105,10 @@ def bulk_duty(
         exported = "exported" if "exported" in columns else "NULL"
         con.execute(_plan_sql(source, exported, columns))
         _run(con, _copy_sql(output, rejects), progress)
-        rated, rejected = con.execute(
-            "SELECT count(*) FILTER (reason IS NULL), count(*) FILTER (reason IS NOT NULL) "
-            "FROM rated"
-        ).fetchone()
+        rated = con.execute(f"SELECT count(*) FROM read_parquet('{_quote(output)}')").fetchone()[0]
+        rejected = con.execute(
+            f"SELECT count(*) FROM read_csv('{_quote(rejects)}', all_varchar = true)"
+        ).fetchone()[0]
     finally:
         con.close()
     return BulkResult(
@@ -115,7 +117,7 @@ def bulk_duty(
 
 
 def _plan_sql(source: str, exported: str, columns: list[str]) -> str:
-    """The relational plan: normalise, validate, classify export dates, ASOF-join."""
+    """The relational plan: normalise, validate, classify export dates, join."""
     extra = ", ".join(f'"{c}"' for c in columns if c not in (*REQUIRED, "exported"))
     keep = f", {extra}" if extra else ""
     return f"""
@@ -180,14 +182,13 @@ def _plan_sql(source: str, exported: str, columns: list[str]) -> str:
 def _copy_sql(output: Path, rejects: Path) -> str:
     """Rate the shipments, then write good rows to Parquet and rejects to CSV."""
     return f"""
-    CREATE OR REPLACE TEMP TABLE rated AS
+    CREATE OR REPLACE TEMP VIEW rated AS
         SELECT sh.* EXCLUDE (cls, reason),
             p.mfn_rate, p.mfn_text, p.mfn_heading, p.s301_rate, p.s301_heading,
             p.s232_rate, p.s232_heading, p.ret_rate, p.ret_heading, p.adval_rate,
             p.total_rate, sh.value * p.total_rate AS duty, p.approx,
             coalesce(sh.reason, CASE
-                WHEN p.code IS NULL OR sh.entered >= p.valid_until
-                    THEN 'code not in the schedule on the entry date'
+                WHEN p.code IS NULL THEN 'code not in the schedule on the entry date'
                 WHEN p.ambiguous
                     THEN 'parent code whose lines differ in duty: give the full line'
             END) AS reason,
@@ -196,12 +197,13 @@ def _copy_sql(output: Path, rejects: Path) -> str:
                       || ' is not ad valorem: total and duty need a quantity'
             END AS note
         FROM shipments sh
-        ASOF LEFT JOIN keyed_panel p
+        LEFT JOIN keyed_panel p
           ON p.importer = sh.importer AND p.origin_group = sh.origin_group
-         AND p.code = sh.code AND p.cls = sh.cls AND sh.entered >= p.valid_from;
+         AND p.code = sh.code AND p.cls = sh.cls
+         AND sh.entered >= p.valid_from AND sh.entered < p.valid_until;
     COPY (SELECT * EXCLUDE (reason, code_input, entered_input, exported_input, value_input)
           FROM rated WHERE reason IS NULL)
-        TO '{_quote(output)}' (FORMAT parquet, COMPRESSION zstd);
+        TO '{_quote(output)}' (FORMAT parquet);
     COPY (SELECT code_input AS code, importer, origin, entered_input AS entered,
                  exported_input AS exported, value_input AS value, reason
           FROM rated WHERE reason IS NOT NULL)
