@@ -27,6 +27,7 @@ from .compile import compile_measure
 from .report import ValidationReport
 from .sources import us_301
 from .sources.cn_piie import load_cn
+from .sources.extra import EXTRA_LOADERS
 from .sources.scopes import expand_scope
 from .sources.us_hts import load_us_mfn
 from .yamlload import load_yaml
@@ -76,13 +77,19 @@ def build_store(
         LAYER_COLUMNS,
     )
     _check_published_counts(files, layers, report)
+    extra: dict[str, pd.DataFrame] = {}
+    for label, loader in EXTRA_LOADERS:
+        say(label)
+        extra.update(loader(raw, report))
 
     say("writing the store")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        tables = _write(tmp, layers, lines, coverage, files, crosscheck, report, raw, authored)
+        tables = _write(
+            tmp, layers, lines, coverage, files, crosscheck, extra, report, raw, authored
+        )
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -181,6 +188,7 @@ def _write(
     coverage: pd.DataFrame,
     files: list[tuple[Path, MeasureFile]],
     crosscheck: pd.DataFrame,
+    extra: dict[str, pd.DataFrame],
     report: ValidationReport,
     raw: Path,
     authored: Path,
@@ -197,6 +205,9 @@ def _write(
         con.execute("CREATE TABLE measures AS SELECT * FROM measures_df")
         con.register("crosscheck_df", crosscheck)
         con.execute("CREATE TABLE s301_crosscheck AS SELECT * FROM crosscheck_df")
+        for name, frame in extra.items():
+            con.register(f"{name}_df", frame)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_df")
         build_panel(con)
         _interval_checks(con, report)
         issues = pd.DataFrame(
