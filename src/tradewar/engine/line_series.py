@@ -50,3 +50,28 @@ def line_series(con: duckdb.DuckDBPyConnection, importer: str) -> list[dict[str,
            GROUP BY d.day ORDER BY d.day""",
         {"dates": dates, "importer": importer, "partner": partner},
     )
+
+
+def measure_rate_series(con: duckdb.DuckDBPyConnection, importer: str) -> list[dict[str, Any]]:
+    """For each non-MFN measure and each date its layers change: the mean rate over
+    the lines it covers then, and how many lines those are (exported = entered)."""
+    return _rows(
+        con,
+        """WITH d AS (
+               SELECT DISTINCT measure_id, valid_from AS day FROM layers
+               WHERE importer = $importer AND authority <> 'MFN' AND condition IS NULL
+               UNION
+               SELECT DISTINCT measure_id, valid_until FROM layers
+               WHERE importer = $importer AND authority <> 'MFN' AND condition IS NULL
+                 AND valid_until IS NOT NULL
+           )
+           SELECT d.measure_id, any_value(y.measure_name) AS name, d.day,
+                  avg(y.rate) AS mean_rate, count(DISTINCT y.code) AS lines
+           FROM d LEFT JOIN layers y
+             ON y.measure_id = d.measure_id AND y.condition IS NULL
+            AND y.valid_from <= d.day AND (y.valid_until IS NULL OR y.valid_until > d.day)
+            AND (y.export_from IS NULL OR y.export_from <= d.day)
+            AND (y.export_until IS NULL OR y.export_until > d.day)
+           GROUP BY ALL ORDER BY d.measure_id, d.day""",
+        {"importer": importer},
+    )

@@ -6,7 +6,6 @@ plainly and show no data.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import io
 import os
@@ -20,12 +19,13 @@ import matplotlib.pyplot as plt
 
 from .. import api
 from ..data.store import open_store
-from ..engine.line_series import line_series
+from ..engine.line_series import line_series, measure_rate_series
 
 EXAMPLES = [
     ("9403608081", "US", "CN", "2019-06-20", None, 10000.0, "wooden furniture, List 3 at 25%"),
     ("9403608081", "US", "CN", "2019-05-20", "2019-05-01", 10000.0, "List 3 transit rule (10%)"),
-    ("8471300100", "US", "CN", "2020-03-01", None, 10000.0, "laptops, List 4A at 7.5%"),
+    ("8517620090", "US", "CN", "2020-03-01", None, 10000.0, "smartwatches, List 4A at 7.5%"),
+    ("8471300100", "US", "CN", "2020-03-01", None, 10000.0, "laptops, List 4B: suspended, 0%"),
     ("7208510030", "US", "CN", "2019-01-15", None, 10000.0, "steel plate: 232 and 301 stack"),
     ("1201901000", "CN", "US", "2018-07-06", None, 10000.0, "US soybeans into China"),
     ("0203291000", "CN", "US", "2018-07-06", None, 10000.0, "US frozen pork into China"),
@@ -80,36 +80,33 @@ def _lists_section(measures: list[dict[str, Any]]) -> str:
     return _table(["importer", "measure", "heading", "lines", "dated steps"], rows)
 
 
-def _schedule_chart(measures: list[dict[str, Any]]) -> str:
+def _schedule_chart(series: dict[str, list[dict[str, Any]]], ends: dict[str, Any]) -> str:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
-    end = dt.date(2020, 12, 31)
     for ax, importer in zip(axes, ("US", "CN"), strict=True):
-        for m in (x for x in measures if x["importer"] == importer):
-            xs, ys = [], []
-            for s in m["steps"]:
-                if s.get("export_until") and not s.get("export_from"):
-                    continue  # transit-rule steps: shown in the table
-                rate = s["rate"]
-                rate = max(rate) if isinstance(rate, list) and rate else rate
-                if rate is None or isinstance(rate, list):
-                    continue
-                xs.append(dt.date.fromisoformat(s["from"]))
-                ys.append(float(rate) * 100)
-            if xs:
-                xs.append(end)
-                ys.append(ys[-1])
-                ax.step(xs, ys, where="post", label=m["name"][:38])
-        ax.set_title(f"{importer}: additional duty by measure (max rate per step)")
+        points = series[importer]
+        for measure in sorted({p["measure_id"] for p in points}):
+            mine = [p for p in points if p["measure_id"] == measure]
+            xs = [p["day"] for p in mine] + [ends[importer]]
+            ys = [100 * (p["mean_rate"] or 0) for p in mine]
+            ax.step(xs, [*ys, ys[-1]], where="post", label=mine[0]["name"][:40])
+        ax.set_title(f"{importer}: mean additional duty over covered lines", fontsize=10)
         ax.set_ylabel("percent")
         ax.legend(fontsize=6, loc="upper left")
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    fig.text(
+        0,
+        -0.04,
+        "Source: tradewar store (layers table); goods taken as exported on the entry date.",
+        fontsize=7,
+    )
     return _svg(fig)
 
 
-def _line_chart(series: dict[str, list[dict[str, Any]]]) -> str:
+def _line_chart(series: dict[str, list[dict[str, Any]]], ends: dict[str, Any]) -> str:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
     for importer, points in series.items():
-        days = [p["day"] for p in points]
+        days = [p["day"] for p in points] + [ends[importer]]
+        points = [*points, points[-1]]
         axes[0].step(
             days, [100 * (p["simple_avg_total"] or 0) for p in points], where="post",
             label=f"{importer} on {'CN' if importer == 'US' else 'US'}",
@@ -202,6 +199,10 @@ def write_report(path: Path) -> Path:
             "SELECT importer, cov_from, cov_until, basis FROM coverage"
         ).fetchall()
         series = {imp: line_series(con, imp) for imp in ("US", "CN")}
+        by_measure = {imp: measure_rate_series(con, imp) for imp in ("US", "CN")}
+        ends = {
+            imp: until for imp, until in con.execute("SELECT importer, cov_until FROM coverage")
+        }
         validation = _validation_section(con)
     finally:
         con.close()
@@ -215,11 +216,11 @@ def write_report(path: Path) -> Path:
 by tradewar {_e(info.get("tradewar_version"))}. Every rate below traces to a source file and row
 and to a legal citation.</p>
 <section><h2>Coverage</h2>{cov}</section>
-<section><h2>The schedules: lists and rounds</h2>{_schedule_chart(measures)}
+<section><h2>The schedules: lists and rounds</h2>{_schedule_chart(by_measure, ends)}
 {_lists_section(measures)}</section>
 <section><h2>Tariff lines over time (unweighted)</h2>
 <p>Counts and simple averages over tariff lines (leaf lines of each nomenclature), at every
-date the schedule changes. These are not trade-weighted.</p>{_line_chart(series)}</section>
+date the schedule changes. These are not trade-weighted.</p>{_line_chart(series, ends)}</section>
 <section><h2>The duty on a shipment</h2>{_examples_section()}</section>
 <section><h2>Trade-weighted averages and coverage of trade</h2>
 <p class=pending>Not yet available: this needs the averages capability (trade flows in the
