@@ -89,15 +89,18 @@ def test_list_4a_two_steps_and_4b_in_force_at_zero(real_store):
 
 
 def test_section_232_stacks_with_301(real_store):
-    r = duty(real_store, "7208510030", "2019-06-20", value=1000)
+    """Aluminium castings (7616.99.51.60): MFN 2.5% + 232 10% + List 3 25%."""
+    r = duty(real_store, "7616995160", "2019-06-20", value=1000)
     authorities = {y["authority"]: y for y in r["layers"]}
-    assert authorities["Section 232"]["heading"] == "9903.80.01"
-    assert authorities["Section 232"]["rate"] == pytest.approx(0.25)
+    assert authorities["Section 232"]["heading"] == "9903.85.01"
+    assert authorities["Section 232"]["rate"] == pytest.approx(0.10)
     assert authorities["Section 301"]["rate"] == pytest.approx(0.25)
-    assert r["total_rate"] == pytest.approx(0.50)
-    assert r["duty"] == pytest.approx(500.0)
-    before = duty(real_store, "7208510030", "2018-03-22")
+    assert r["total_rate"] == pytest.approx(0.375)
+    assert r["duty"] == pytest.approx(375.0)
+    before = duty(real_store, "7616995160", "2018-03-22")
     assert "Section 232" not in {y["authority"] for y in before["layers"]}
+    steel = duty(real_store, "7208510030", "2019-06-20")  # steel plate: 232 only
+    assert [y["heading"] for y in steel["layers"] if y["authority"] != "MFN"] == ["9903.80.01"]
 
 
 def test_china_soybeans_and_pork_2018_07_06(real_store):

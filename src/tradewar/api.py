@@ -75,6 +75,14 @@ def bulk(
     return bulk_duty(path, input_path, output, progress=progress)
 
 
+def check_bulk_input(input_path: Path, store: Path | None = None) -> None:
+    """Fail fast, before any work, on a missing store or an unreadable input."""
+    from .engine.bulk import _source_sql
+
+    open_store(store).close()
+    _source_sql(input_path)
+
+
 def schedule(
     code: str, importer: str = "US", origin: str | None = None, store: Path | None = None
 ) -> dict[str, Any]:
@@ -100,3 +108,22 @@ def lists(importer: str | None = None, store: Path | None = None) -> list[dict[s
         return measure_lists(con, imp)
     finally:
         con.close()
+
+
+def schedule_frame(
+    code: str, importer: str = "US", origin: str | None = None, store: Path | None = None
+) -> pd.DataFrame:
+    """A product's dated layers as a pandas frame (one row per layer step)."""
+    return pd.DataFrame(schedule(code, importer, origin, store)["layers"])
+
+
+def lists_frame(importer: str | None = None, store: Path | None = None) -> pd.DataFrame:
+    """Lists and rounds as a pandas frame: one row per measure step."""
+    rows = [
+        {k: v for k, v in m.items() if k not in ("steps", "history", "lines")}
+        | {"lines_total": m["lines"]["total"]}
+        | {f"step_{k}": v for k, v in step.items()}
+        for m in lists(importer, store)
+        for step in m["steps"]
+    ]
+    return pd.DataFrame(rows)

@@ -46,7 +46,11 @@ def data_build(
 ) -> None:
     """Compile the raw sources (TRADEWAR_RAW) into the store (TRADEWAR_HOME)."""
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("building", total=6)
 
@@ -132,7 +136,11 @@ def data_fetch() -> None:
     target = raw_dir()
     entries = fetch.load_manifest()
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("fetching", total=len(entries))
         seen: set[str] = set()
@@ -202,8 +210,13 @@ def _bulk(input_path: Path | None, output: Path | None, engine: str, json_out: b
         raise TradewarError("bulk mode needs both --input and --output")
     if engine != "duckdb":
         raise TradewarError(f"engine {engine!r} is not available: use duckdb")
+    api.check_bulk_input(input_path)
     with Progress(
-        TextColumn("rating shipments"), BarColumn(), TimeElapsedColumn(), console=err
+        TextColumn("rating shipments"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("rating", total=100)
         result = api.bulk(input_path, output, progress=lambda pct: bar.update(task, completed=pct))
@@ -355,3 +368,6 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(1)
+
+
+from . import cli_check  # noqa: E402,F401
