@@ -6,6 +6,10 @@ panel on (importer, origin group, code, export-date class) with the entry date
 inside the panel row's interval (the intervals of one key are disjoint), then
 write the rated rows to Parquet and the rejected rows, with their reason, to a
 CSV beside it. No Python touches individual rows.
+
+Input columns other than the shipment's are passed through to the output, except
+those named like a column the engine computes (``reason``, ``total_rate``, ...):
+those are recomputed, so a rejects file or an earlier output can be fed back in.
 """
 
 from __future__ import annotations
@@ -27,6 +31,16 @@ OUTPUT_COLUMNS = (
     "mfn_rate", "mfn_text", "mfn_heading", "s301_rate", "s301_heading",
     "s232_rate", "s232_heading", "ret_rate", "ret_heading", "adval_rate",
     "total_rate", "duty", "approx",
+)  # fmt: skip
+# names the plan gives its own columns: an input column so named is not passed through
+RESERVED = frozenset((
+    *OUTPUT_COLUMNS, "exported", "origin_group", "cls", "reason", "note",
+    "code_input", "entered_input", "exported_input", "value_input",
+))  # fmt: skip
+# DuckDB errors that are bugs in the plan, not a problem with the input or output file
+_PLAN_ERRORS = (
+    duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException,
+    duckdb.InternalException,
 )  # fmt: skip
 
 
@@ -104,7 +118,15 @@ def bulk_duty(
             raise InputError(f"input {input_path} lacks column(s): {', '.join(missing)}")
         exported = "exported" if "exported" in columns else "NULL"
         con.execute(_plan_sql(source, exported, columns))
-        _run(con, _copy_sql(output, rejects), progress)
+        try:
+            _run(con, _copy_sql(output, rejects), progress)
+        except duckdb.Error as exc:
+            if isinstance(exc, _PLAN_ERRORS):
+                raise
+            output.unlink(missing_ok=True)  # no half-written files left behind
+            rejects.unlink(missing_ok=True)
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"cannot rate {input_path}: {first}") from None
         rated = con.execute(f"SELECT count(*) FROM read_parquet('{_quote(output)}')").fetchone()[0]
         rejected = con.execute(
             f"SELECT count(*) FROM read_csv('{_quote(rejects)}', all_varchar = true)"
@@ -118,7 +140,8 @@ def bulk_duty(
 
 def _plan_sql(source: str, exported: str, columns: list[str]) -> str:
     """The relational plan: normalise, validate, classify export dates, join."""
-    extra = ", ".join(f'"{c}"' for c in columns if c not in (*REQUIRED, "exported"))
+    passed = [c for c in columns if c.lower() not in (*REQUIRED, *RESERVED)]
+    extra = ", ".join('"' + c.replace('"', '""') + '"' for c in passed)
     keep = f", {extra}" if extra else ""
     return f"""
     CREATE OR REPLACE TEMP TABLE cuts AS
@@ -132,7 +155,13 @@ def _plan_sql(source: str, exported: str, columns: list[str]) -> str:
         )
         SELECT b.* FROM bounded b, cuts
         WHERE (b.export_from IS NULL OR b.cls >= list_position(cuts.cuts, b.export_from))
-          AND (b.export_until IS NULL OR b.cls < list_position(cuts.cuts, b.export_until));
+          AND (b.export_until IS NULL OR b.cls < list_position(cuts.cuts, b.export_until))
+        -- a parent code can have overlapping rows (lines with and without an export
+        -- window); keep one per key, the ambiguous one first, as duty.py does
+        QUALIFY row_number() OVER (
+            PARTITION BY b.importer, b.origin_group, b.code, b.valid_from, b.cls
+            ORDER BY b.ambiguous DESC, b.export_from NULLS LAST, b.export_until NULLS LAST
+        ) = 1;
     CREATE OR REPLACE TEMP TABLE coverage AS SELECT * FROM s.coverage;
     CREATE OR REPLACE TEMP VIEW shipments AS
         WITH src AS (SELECT * FROM {source}),
@@ -168,7 +197,7 @@ def _plan_sql(source: str, exported: str, columns: list[str]) -> str:
                      AND n.exported IS NULL THEN 'export date not YYYY-MM-DD'
                 WHEN n.exported > n.entered THEN 'export date after entry date'
                 WHEN n.value_input IS NOT NULL AND trim(n.value_input) <> ''
-                     AND (n.value IS NULL OR n.value < 0)
+                     AND (n.value IS NULL OR isnan(n.value) OR n.value < 0)
                     THEN 'value is not a non-negative number'
                 WHEN n.entered < cv.cov_from OR n.entered >= cv.cov_until
                     THEN 'entry date outside the schedule coverage'

@@ -23,6 +23,7 @@ PANEL_LOOKUP = """
       AND valid_from <= $entered AND valid_until > $entered
       AND (export_from IS NULL OR export_from <= $exported)
       AND (export_until IS NULL OR export_until > $exported)
+    ORDER BY ambiguous DESC, export_from NULLS LAST, export_until NULLS LAST
 """
 
 LAYERS_LOOKUP = """
