@@ -15,7 +15,7 @@ from .config import authored_dir, raw_dir, store_path
 from .countries import importer_code, normalize_country
 from .data.build import BuildResult, Progress, build_store
 from .data.store import open_store
-from .engine.bulk import BulkResult, bulk_duty
+from .engine.bulk import BulkResult, bulk_duty, input_relation
 from .engine.duty import compute_duty
 from .engine.lists import measure_lists
 from .engine.schedule import product_schedule
@@ -77,10 +77,8 @@ def bulk(
 
 def check_bulk_input(input_path: Path, store: Path | None = None) -> None:
     """Fail fast, before any work, on a missing store or an unreadable input."""
-    from .engine.bulk import _source_sql
-
     open_store(store).close()
-    _source_sql(input_path)
+    input_relation(input_path)
 
 
 def schedule(

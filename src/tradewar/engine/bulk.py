@@ -56,7 +56,7 @@ class BulkResult:
     seconds: float
 
 
-def _source_sql(path: Path) -> str:
+def input_relation(path: Path) -> str:
     """A DuckDB table function reading ``path`` (file or directory, CSV or Parquet)."""
     if not path.exists():
         raise InputError(f"input {path} does not exist")
@@ -100,7 +100,7 @@ def bulk_duty(
     """Rate every shipment in ``input_path`` and write ``output`` (Parquet)."""
     started = time.perf_counter()
     rejects = rejects or output.with_name(output.stem + ".rejects.csv")
-    source = _source_sql(input_path)
+    source = input_relation(input_path)
     con = duckdb.connect()
     try:
         con.execute(f"SET memory_limit = '{memory_limit}'")
