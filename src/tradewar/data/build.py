@@ -171,7 +171,10 @@ def _check_published_counts(
                 continue
             mine = layers[layers.measure_id == measure.id]
             codes = mine["code"].unique()
-            n8 = mine.loc[mine.code_level == 8, "code"].nunique()
+            if mfile.importer == "US":  # USTR counts HTS8 subheadings; HTS10 items apart
+                n8 = mine.loc[mine.code_level == 8, "code"].nunique()
+            else:  # the Tariff Commission counts 8-digit tariff items
+                n8 = mine["code"].str[:8].nunique()
             report.check(
                 f"{measure.id}_published_lines",
                 measure.published_lines,

@@ -76,32 +76,30 @@ def data_build(
 
 
 def _print_report(result: api.BuildResult) -> None:
+    """A short validation summary; the full report is in the store and in --json."""
     report = result.report
     out.print(f"[bold]store[/bold] {result.path}")
-    table = Table(title="rows read per source")
-    for column in ("source", "read", "kept"):
-        table.add_column(column)
-    for source, n in report.rows_read.items():
-        table.add_row(source, str(n), str(report.rows_kept.get(source, n)))
-    out.print(table)
-    counts: dict[tuple[str, str], int] = {}
+    read = sum(report.rows_read.values())
+    kept = sum(report.rows_kept.get(s, n) for s, n in report.rows_read.items())
+    out.print(f"{len(report.rows_read)} sources: {read:,} rows read, {kept:,} kept")
+    counts: dict[str, int] = {}
     for issue in report.issues:
-        key = (issue.severity, issue.reason.split(":")[0][:70])
-        counts[key] = counts.get(key, 0) + 1
-    table = Table(title="issues (rejected rows, warnings, differences)")
-    for column in ("severity", "reason", "count"):
-        table.add_column(column)
-    for (severity, reason), n in sorted(counts.items()):
-        table.add_row(severity, reason, str(n))
-    out.print(table)
-    table = Table(title="cross-checks")
-    for column in ("check", "expected", "observed", "ok", "note"):
-        table.add_column(column)
-    for c in report.checks:
-        table.add_row(c.name, str(c.expected), str(c.observed), "yes" if c.ok else "NO", c.note)
-    out.print(table)
+        counts[issue.severity] = counts.get(issue.severity, 0) + 1
+    out.print("issues: " + ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items())))
+    failed = [c for c in report.checks if not c.ok]
+    out.print(f"cross-checks: {len(report.checks) - len(failed)} of {len(report.checks)} agree")
+    table = Table(title="cross-checks that differ (each explained in its note)")
+    for column in ("check", "expected", "observed", "note"):
+        table.add_column(column, overflow="fold")
+    for c in failed:
+        table.add_row(c.name, str(c.expected), str(c.observed), c.note)
+    if failed:
+        out.print(table)
     out.print("tables: " + ", ".join(f"{k} {v:,}" for k, v in result.tables.items()))
-    out.print("full issue list: tradewar data issues --json")
+    out.print(
+        "full report: 'tradewar data build --json', 'tradewar data issues', "
+        "and the validation section of the tour report"
+    )
 
 
 @data_app.command("issues")
@@ -371,3 +369,6 @@ def main() -> None:
 
 
 from . import cli_check  # noqa: E402,F401
+
+# isort: split
+from . import cli_series  # noqa: E402,F401

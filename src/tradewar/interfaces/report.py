@@ -179,6 +179,62 @@ def _validation_section(con: Any) -> str:
     )
 
 
+def _averages_section() -> str:
+    """China's trade-weighted tariff on US goods and on others, the US side at the
+    weights that exist, and the trade covered by each retaliation round."""
+    import tempfile
+
+    from .. import api_series
+
+    cn_us = api_series.series("CN", "US")
+    cn_other = api_series.series("CN", "other", dates=[p["date"] for p in cn_us])
+    us_cn = api_series.series("US", "CN", weights="census-hs2-2017")
+    collected = api_series.collected_duty("2017-01-01", "2020-12-31")
+    charts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, drawn, extra in (
+            ("cn", [cn_us, cn_other], None),
+            ("us", [us_cn], collected),
+        ):
+            path = api_series.plot(drawn, Path(tmp) / f"{name}.svg", collected=extra)
+            text = path.read_text(encoding="utf-8")
+            charts.append(text[text.index("<svg") :])
+    rows = [
+        [
+            _e(p["date"]),
+            f"{p['avg_trade_weighted']:.2f}",
+            f"{o['avg_trade_weighted']:.2f}",
+            f"{100 * p['covered_share']:.1f}%",
+            f"{p['covered_value'] / 1e9:,.1f}",
+        ]
+        for p, o in zip(cn_us, cn_other, strict=True)
+    ]
+    cover_rows = [
+        [
+            _e(m["name"]),
+            _e(m["first_date"] or ""),
+            f"{m['covered_value_usd'] / 1e9:,.2f}",
+            _e(m["announced_value_usd_bn"] or ""),
+        ]
+        for m in api_series.coverage("CN")["measures"]
+    ]
+    headers = ["date", "CN on US (%)", "CN on others (%)", "US trade covered", "covered ($bn)"]
+    return (
+        "<p>China's tariff on US goods and on other exporters, weighted by China's 2017 "
+        "imports from the US by HS8 (PIIE file, ITC Trade Map). PIIE's own Figure 1 is "
+        "weighted by US exports to the world, which the data here has only by HS2 chapter, "
+        "so levels differ from Figure 1 by about 2 points; see docs/series.md.</p>"
+        + charts[0]
+        + _table(headers, rows)
+        + "<h3>2017 trade covered by each Chinese measure</h3>"
+        + _table(["measure", "from", "covered ($bn)", "announced ($bn)"], cover_rows)
+        + "<h3>US on China: statutory (HS2 weights) and collected duty</h3>"
+        + "<p>No product-level US imports for 2017-2020 exist in the data, so the US "
+        "statutory series is weighted at HS2 chapters (Census 2017); the collected-duty "
+        "rate is Census calculated duty divided by value.</p>" + charts[1]
+    )
+
+
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:.5em 0 1.5em}
@@ -200,9 +256,7 @@ def write_report(path: Path) -> Path:
         ).fetchall()
         series = {imp: line_series(con, imp) for imp in ("US", "CN")}
         by_measure = {imp: measure_rate_series(con, imp) for imp in ("US", "CN")}
-        ends = {
-            imp: until for imp, until in con.execute("SELECT importer, cov_until FROM coverage")
-        }
+        ends = dict(con.execute("SELECT importer, cov_until FROM coverage").fetchall())
         validation = _validation_section(con)
     finally:
         con.close()
@@ -222,9 +276,7 @@ and to a legal citation.</p>
 <p>Counts and simple averages over tariff lines (leaf lines of each nomenclature), at every
 date the schedule changes. These are not trade-weighted.</p>{_line_chart(series, ends)}</section>
 <section><h2>The duty on a shipment</h2>{_examples_section()}</section>
-<section><h2>Trade-weighted averages and coverage of trade</h2>
-<p class=pending>Not yet available: this needs the averages capability (trade flows in the
-store). No figures are shown until it lands.</p></section>
+<section><h2>Trade-weighted averages and coverage of trade</h2>{_averages_section()}</section>
 <section><h2>Commitments and enforcement</h2>
 <p class=pending>Not yet available: Phase One commitments are not yet modelled.</p></section>
 <section><h2>Checked articles</h2>

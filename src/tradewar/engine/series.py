@@ -1,0 +1,636 @@
+"""Trade-weighted tariff series and coverage, computed in DuckDB over the store.
+
+For an importer, an origin group (the partner, or '*' for every other origin) and a
+list of dates, one SQL plan joins the stacked ``panel`` (leaf lines in force on each
+date, goods taken as exported on the entry date) to a weight table drawn from
+``flows``, and returns per date:
+
+* ``avg_trade_weighted``: sum over weight codes of value x rate / matched value, in
+  percent, where a weight code's rate is the **simple average of the leaf tariff lines
+  beneath it** (HS10 lines under a China HS8 code, for PIIE's 2017 HS8 imports);
+* ``avg_simple``: the simple average of the leaf lines' total rates, in percent;
+* ``covered_value`` / ``covered_share``: weight value of the codes with at least one
+  line bearing a non-MFN measure (rate > 0), and its share of all weight value; this
+  "any line" rule reproduces PIIE's covered values (Figure 2 of the June 2019 file);
+* ``by_measure``: each additional measure's contribution in percentage points (the
+  same line averages, per measure), summing to ``avg_additional``;
+* matched and unmatched weight value: weight codes with no line in the schedule on
+  that date, weight codes whose lines have no expressible rate, and lines with no
+  weight, each reported with value (or line count).
+
+The per-measure rates come from ``layers`` with the panel's stacking rule (within an
+override group only the most specific code level applies; conditional layers are not
+counted); their sum is checked against the panel's additional rate on every date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from ..data.store import coverage
+from ..errors import CoverageError, InputError
+from ..model.panel import PREFIX_LEVELS
+from .duty import _rows
+
+PARTNER = {"US": "CN", "CN": "US"}
+STEPS = ("event", "day", "month")
+TOP_UNMATCHED = 5
+DECOMPOSITION_TOLERANCE_PP = 1e-6
+
+
+@dataclass(frozen=True)
+class Weights:
+    """A weight table: which flows, at which product level, for which schedule."""
+
+    name: str
+    importer: str  # the schedule it weights
+    level: str  # product level of the flows (HS8, HS6, HS2)
+    digits: int  # leaf lines map to weight codes by their first ``digits`` characters
+    year: int
+    where: str  # SQL filter on ``flows``
+    description: str
+
+    @property
+    def product_level(self) -> bool:
+        """Fine enough to say which products a measure covers (HS6 or finer)."""
+        return self.digits >= 6
+
+
+def _year(year: int) -> str:
+    return f"period_start >= DATE '{year}-01-01' AND period_end <= DATE '{year + 1}-01-01'"
+
+
+WEIGHTS: dict[str, Weights] = {
+    w.name: w
+    for w in (
+        Weights(
+            "piie-2017", "CN", "HS8", 8, 2017,
+            "reporter = 'CN' AND partner = 'US' AND flow = 'import' "
+            f"AND product_level = 'HS8' AND {_year(2017)}",
+            "China's 2017 imports from the US by China HS8 (ITC Trade Map, via the PIIE "
+            "file of Bown, Jung & Zhang, June 2019)",
+        ),
+        Weights(
+            "census-exports-hs6-2017", "CN", "HS6", 6, 2017,
+            "reporter = 'US' AND partner = 'CN' AND flow = 'export' "
+            f"AND product_level = 'HS6' AND {_year(2017)}",
+            "US exports to China in 2017 by HS6 (Census, mirror statistic of China's "
+            "imports from the US)",
+        ),
+        Weights(
+            "census-world-exports-hs2-2017", "CN", "HS2", 2, 2017,
+            "reporter = 'US' AND partner = 'World' AND flow = 'export' "
+            f"AND product_level = 'HS2' AND {_year(2017)}",
+            "US exports to the world in 2017 by HS2 chapter (Census): the basis PIIE's "
+            "Figure 1 names, available here at chapter level only",
+        ),
+        Weights(
+            "census-hs2-2017", "US", "HS2", 2, 2017,
+            "reporter = 'US' AND partner = 'CN' AND flow = 'import' "
+            f"AND product_level = 'HS2' AND {_year(2017)}",
+            "US imports for consumption from China in 2017 by HS2 chapter (Census): "
+            "chapter-level weights, no product-level US import data for 2017-2020",
+        ),
+    )
+}  # fmt: skip
+DEFAULT_WEIGHTS = {"CN": "piie-2017"}
+US_MISSING = (
+    "no product-level weights for US imports from China: the raw data has no "
+    "HS6/HS8/HS10 US imports from China for 2017-2020 (SOURCES.md, gap A), and the 2024 "
+    "HS10 imports are not yet mapped to the 2018-2020 HTS lines; give --weights "
+    "census-hs2-2017 for chapter-level (HS2) weights"
+)
+
+
+def resolve_weights(importer: str, name: str | None) -> Weights:
+    """The weight table for ``importer``: ``name``, or the importer's default."""
+    if name is None:
+        if importer not in DEFAULT_WEIGHTS:
+            raise InputError(US_MISSING)
+        name = DEFAULT_WEIGHTS[importer]
+    spec = WEIGHTS.get(name.strip().lower())
+    if spec is None:
+        known = ", ".join(f"{k} ({w.importer})" for k, w in WEIGHTS.items())
+        raise InputError(f"unknown weights {name!r}: known weights are {known}")
+    if spec.importer != importer:
+        ours = [k for k, w in WEIGHTS.items() if w.importer == importer]
+        raise InputError(
+            f"weights {spec.name!r} weight the {spec.importer} schedule, not {importer}'s"
+            + (f" (use {', '.join(ours)})" if ours else "")
+        )
+    return spec
+
+
+def origin_group(importer: str, origin: str) -> str:
+    """'US'/'CN' (the partner) or '*' ('other': every other origin)."""
+    text = origin.strip().upper()
+    if text in ("OTHER", "*", "OTHERS", "WORLD"):
+        return "*"
+    if text == PARTNER[importer]:
+        return text
+    raise InputError(f"origin {origin!r} for importer {importer}: use {PARTNER[importer]} or other")
+
+
+# --- dates --------------------------------------------------------------------------
+
+
+def check_range(
+    con: duckdb.DuckDBPyConnection, importer: str, start: dt.date, end: dt.date
+) -> None:
+    """Both ends inside the importer's coverage, in order."""
+    cov_from, cov_until, _basis = coverage(con, importer)
+    last = cov_until - dt.timedelta(days=1)
+    for what, day in (("--from", start), ("--to", end)):
+        if not cov_from <= day <= last:
+            raise CoverageError(
+                f"{what} {day} is outside the {importer} schedule's coverage "
+                f"({cov_from} to {last}): not covered"
+            )
+    if end < start:
+        raise InputError(f"--to {end} is before --from {start}")
+
+
+def change_dates(
+    con: duckdb.DuckDBPyConnection, importer: str, group: str, start: dt.date, end: dt.date
+) -> list[dt.date]:
+    """``start`` and every later date up to ``end`` on which a leaf line's rate changes.
+
+    With goods taken as exported on the entry date, the bounds of export-date windows
+    (the List 3 transit rule) are changes too.
+    """
+    rows = con.execute(
+        """SELECT DISTINCT d FROM (
+               SELECT unnest([valid_from, export_from, export_until]) AS d FROM panel
+               WHERE importer = ? AND origin_group = ? AND is_leaf)
+           WHERE d > ? AND d <= ? ORDER BY d""",
+        [importer, group, start, end],
+    ).fetchall()
+    return [start, *(r[0] for r in rows)]
+
+
+def step_dates(
+    con: duckdb.DuckDBPyConnection,
+    importer: str,
+    group: str,
+    start: dt.date,
+    end: dt.date,
+    step: str,
+) -> list[dt.date]:
+    """The dates of a series: every change (event), every day, or every month's 1st."""
+    if step == "event":
+        return change_dates(con, importer, group, start, end)
+    if step == "day":
+        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    if step == "month":
+        out, day = [start], dt.date(start.year, start.month, 1)
+        while True:
+            day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            if day > end:
+                return out
+            out.append(day)
+    raise InputError(f"unknown step {step!r}: use {', '.join(STEPS)}")
+
+
+# --- the plan -----------------------------------------------------------------------
+
+# Leaf lines in force on each evaluation date (``ed``), with the weight code they map to.
+_LINES = """
+    lines_at AS (
+        SELECT d.ed, p.code, left(p.code, $digits) AS wcode, p.total_rate,
+               p.mfn_rate, p.s301_rate + p.s232_rate + p.ret_rate AS add_rate
+        FROM days d JOIN panel p
+          ON p.importer = $importer AND p.origin_group = $grp AND p.is_leaf
+         AND p.valid_from <= d.ed AND p.valid_until > d.ed
+         AND (p.export_from IS NULL OR p.export_from <= d.ed)
+         AND (p.export_until IS NULL OR p.export_until > d.ed)
+    ),
+    -- every code prefix of each line, at the levels layers are given at
+    prefixes AS (
+        SELECT DISTINCT code, left(code, n) AS prefix, n
+        FROM (SELECT DISTINCT code FROM lines_at), (SELECT unnest(PREFIX_LEVELS) AS n)
+        WHERE length(code) >= n
+    ),
+    -- the layers that reach each line: within an override group only the most
+    -- specific code level (as model/panel.py)
+    eligible AS (
+        SELECT x.code AS leaf, y.measure_id, y.authority, y.rate, y.condition,
+               y.valid_from, y.valid_until, y.export_from, y.export_until
+        FROM prefixes x
+        JOIN layers y ON y.importer = $importer AND y.code = x.prefix AND y.code_level = x.n
+         AND (y.origin = '*' OR y.origin = $grp)
+        QUALIFY y.code_level = max(y.code_level) OVER (PARTITION BY x.code, y.override_group)
+    ),
+    -- each additional measure's rate on each line and day
+    measure_rates AS (
+        SELECT l.ed, l.code, l.wcode, e.measure_id, sum(e.rate) AS rate
+        FROM lines_at l
+        JOIN eligible e ON e.leaf = l.code AND e.authority <> 'MFN' AND e.condition IS NULL
+         AND e.valid_from <= l.ed AND (e.valid_until IS NULL OR e.valid_until > l.ed)
+         AND (e.export_from IS NULL OR e.export_from <= l.ed)
+         AND (e.export_until IS NULL OR e.export_until > l.ed)
+        GROUP BY ALL
+    )
+"""
+
+_LINES = _LINES.replace("PREFIX_LEVELS", str(list(PREFIX_LEVELS)))
+
+_SERIES_WITH = f"""
+WITH req AS (SELECT unnest($dates::DATE[]) AS day),
+    changes AS (
+        SELECT DISTINCT d FROM (
+            SELECT unnest([valid_from, export_from, export_until]) AS d FROM panel
+            WHERE importer = $importer AND origin_group = $grp AND is_leaf)
+        WHERE d IS NOT NULL
+    ),
+    -- each requested day is evaluated on the last change on or before it
+    keyed AS (
+        SELECT r.day, greatest(coalesce(max(c.d), r.day), $cov_from) AS ed
+        FROM req r LEFT JOIN changes c ON c.d <= r.day GROUP BY r.day
+    ),
+    days AS (SELECT DISTINCT ed FROM keyed),
+    w AS (
+        SELECT code AS wcode, sum(value_usd) AS value FROM flows WHERE __WHERE__
+        GROUP BY code
+    ),
+    {_LINES},
+    per_w AS (
+        SELECT ed, wcode, count(*) AS n_lines, count(total_rate) AS n_known,
+               avg(total_rate) AS rate,
+               avg(mfn_rate) FILTER (total_rate IS NOT NULL) AS mfn,
+               avg(add_rate) FILTER (total_rate IS NOT NULL) AS additional,
+               bool_or(add_rate > 0) AS covered
+        FROM lines_at GROUP BY ALL
+    ),
+    grid AS (
+        SELECT d.ed, w.wcode, w.value, p.n_lines, p.n_known, p.rate, p.mfn, p.additional,
+               coalesce(p.covered, FALSE) AS covered
+        FROM days d CROSS JOIN w LEFT JOIN per_w p ON p.ed = d.ed AND p.wcode = w.wcode
+    )"""
+
+_SERIES_SQL = (
+    _SERIES_WITH
+    + f""",
+    per_m AS (
+        -- per weight code: the measure's average over the lines with a known total
+        SELECT m.ed, m.wcode, m.measure_id,
+               sum(m.rate) FILTER (l.total_rate IS NOT NULL) / any_value(p.n_known)
+                   AS rate,
+               bool_or(m.rate > 0) AS covered
+        FROM measure_rates m
+        JOIN lines_at l ON l.ed = m.ed AND l.code = m.code
+        JOIN per_w p ON p.ed = m.ed AND p.wcode = m.wcode
+        GROUP BY ALL
+    ),
+    by_m AS (
+        SELECT m.ed, m.measure_id,
+               sum(w.value * coalesce(m.rate, 0)) AS value_rate,
+               sum(w.value) FILTER (m.covered) AS covered_value
+        FROM per_m m JOIN w USING (wcode) GROUP BY ALL
+    ),
+    totals AS (
+        SELECT ed,
+               sum(value) AS weight_value,
+               sum(value) FILTER (rate IS NOT NULL) AS matched_value,
+               sum(value * rate) FILTER (rate IS NOT NULL) AS value_rate,
+               sum(value * mfn) FILTER (rate IS NOT NULL) AS value_mfn,
+               sum(value * additional) FILTER (rate IS NOT NULL) AS value_additional,
+               sum(value) FILTER (covered) AS covered_value,
+               count(*) FILTER (covered) AS covered_codes,
+               count(*) FILTER (rate IS NOT NULL) AS matched_codes,
+               sum(value) FILTER (n_lines IS NULL) AS no_line_value,
+               count(*) FILTER (n_lines IS NULL) AS no_line_codes,
+               list({{'code': wcode, 'value_usd': value}} ORDER BY value DESC)
+                   FILTER (n_lines IS NULL AND value > 0)[1:{TOP_UNMATCHED}] AS no_line_top,
+               sum(value) FILTER (n_lines IS NOT NULL AND rate IS NULL) AS unrated_value,
+               count(*) FILTER (n_lines IS NOT NULL AND rate IS NULL) AS unrated_codes
+        FROM grid GROUP BY ed
+    ),
+    lines_stats AS (
+        SELECT l.ed, count(*) AS lines, count(l.total_rate) AS lines_known,
+               avg(l.total_rate) AS avg_simple,
+               count(*) FILTER (w.wcode IS NULL) AS lines_without_weight
+        FROM lines_at l LEFT JOIN w USING (wcode) GROUP BY l.ed
+    ),
+    measures_at AS (
+        SELECT b.ed, list({{'measure_id': b.measure_id, 'name': ms.name,
+                            'heading': ms.heading,
+                            'contribution': 100 * b.value_rate / t.matched_value,
+                            'covered_value': coalesce(b.covered_value, 0)}}
+                          ORDER BY b.measure_id) AS by_measure,
+               100 * sum(b.value_rate) / any_value(t.matched_value) AS sum_contributions
+        FROM by_m b JOIN totals t USING (ed)
+        LEFT JOIN measures ms ON ms.importer = $importer AND ms.measure_id = b.measure_id
+        GROUP BY b.ed
+    )
+SELECT k.day AS date, k.ed AS effective_from,
+       100 * t.value_rate / t.matched_value AS avg_trade_weighted,
+       100 * t.value_mfn / t.matched_value AS avg_mfn,
+       100 * t.value_additional / t.matched_value AS avg_additional,
+       100 * s.avg_simple AS avg_simple,
+       coalesce(t.covered_value, 0) / t.weight_value AS covered_share,
+       coalesce(t.covered_value, 0) AS covered_value,
+       t.covered_codes, t.weight_value, t.matched_value, t.matched_codes,
+       coalesce(t.no_line_value, 0) AS no_line_value, t.no_line_codes, t.no_line_top,
+       coalesce(t.unrated_value, 0) AS unrated_value, t.unrated_codes,
+       s.lines, s.lines_known, s.lines_without_weight,
+       coalesce(m.by_measure, []) AS by_measure,
+       coalesce(m.sum_contributions, 0) AS sum_contributions
+FROM keyed k JOIN totals t ON t.ed = k.ed
+LEFT JOIN lines_stats s ON s.ed = k.ed
+LEFT JOIN measures_at m ON m.ed = k.ed
+ORDER BY k.day
+"""
+)
+
+
+_CODES_SQL = (
+    _SERIES_WITH
+    + """
+SELECT k.day AS date, g.wcode AS code, g.value AS value_usd, g.n_lines AS lines,
+       g.n_known AS lines_with_rate, 100 * g.rate AS rate, 100 * g.mfn AS mfn,
+       100 * g.additional AS additional, g.covered
+FROM keyed k JOIN grid g ON g.ed = k.ed
+ORDER BY k.day, g.wcode
+"""
+)
+
+
+def weight_info(con: duckdb.DuckDBPyConnection, spec: Weights) -> dict[str, Any]:
+    """What a weight table is: name, statistic, source files, year, level, total."""
+    row = con.execute(
+        f"""SELECT count(*), sum(value_usd), list(DISTINCT statistic), list(DISTINCT source)
+            FROM flows WHERE {spec.where}"""
+    ).fetchone()
+    if not row[0]:
+        raise InputError(
+            f"weights {spec.name!r}: no rows in the store's flows table ({spec.description}); "
+            "rebuild the store with 'tradewar data build'"
+        )
+    return {
+        "name": spec.name,
+        "year": spec.year,
+        "level": spec.level,
+        "description": spec.description,
+        "statistic": "; ".join(sorted(row[2])),
+        "source": "; ".join(sorted(row[3])),
+        "rows": row[0],
+        "total_value_usd": row[1],
+        "aggregation": (
+            f"leaf tariff lines map to the {spec.level} weight code by their first "
+            f"{spec.digits} digits; a weight code's rate is the simple average of its lines"
+        ),
+    }
+
+
+def trade_weighted(
+    con: duckdb.DuckDBPyConnection,
+    importer: str,
+    group: str,
+    dates: list[dt.date],
+    spec: Weights,
+) -> list[dict[str, Any]]:
+    """One point per date (see the module docstring); percent for averages."""
+    info = weight_info(con, spec)
+    cov_from, _until, _basis = coverage(con, importer)
+    params = {
+        "dates": dates,
+        "importer": importer,
+        "grp": group,
+        "digits": spec.digits,
+        "cov_from": cov_from,
+    }
+    rows = _rows(con, _SERIES_SQL.replace("__WHERE__", spec.where), params)
+    out = []
+    for r in rows:
+        warnings = []
+        residual = r["sum_contributions"] - (r["avg_additional"] or 0.0)
+        if abs(residual) > DECOMPOSITION_TOLERANCE_PP:
+            warnings.append(
+                f"the measures' contributions differ from the panel's additional rate by "
+                f"{residual:.6f} points"
+            )
+        if not spec.product_level:
+            warnings.append(
+                f"{spec.level} weights: each chapter's rate is the simple average of its "
+                "lines; coverage at chapter level counts a whole chapter as covered when "
+                "any line is"
+            )
+        out.append(
+            {
+                "date": r["date"].isoformat(),
+                "importer": importer,
+                "origin": "other" if group == "*" else group,
+                "effective_from": r["effective_from"].isoformat(),
+                "avg_trade_weighted": _r(r["avg_trade_weighted"]),
+                "avg_mfn": _r(r["avg_mfn"]),
+                "avg_additional": _r(r["avg_additional"]),
+                "avg_simple": _r(r["avg_simple"]),
+                "covered_share": _r(r["covered_share"], 8),
+                "covered_value": r["covered_value"],
+                "covered_codes": r["covered_codes"],
+                "weights": info,
+                "by_measure": [
+                    {**m, "contribution": _r(m["contribution"])} for m in r["by_measure"]
+                ],
+                "matched": {"value_usd": r["matched_value"], "codes": r["matched_codes"]},
+                "unmatched": {
+                    "value_usd": r["no_line_value"] + r["unrated_value"],
+                    "no_line": {
+                        "value_usd": r["no_line_value"],
+                        "codes": r["no_line_codes"],
+                        "top": r["no_line_top"] or [],
+                    },
+                    "no_rate": {"value_usd": r["unrated_value"], "codes": r["unrated_codes"]},
+                    "lines_without_weight": r["lines_without_weight"],
+                },
+                "lines": {"total": r["lines"], "with_rate": r["lines_known"]},
+                "warnings": warnings,
+            }
+        )
+    return out
+
+
+def weight_codes(
+    con: duckdb.DuckDBPyConnection,
+    importer: str,
+    group: str,
+    dates: list[dt.date],
+    spec: Weights,
+) -> list[dict[str, Any]]:
+    """Per date and weight code: value, lines, rate (percent, simple average of the
+    lines; NULL when no line or no rate) and whether any line bears a non-MFN measure."""
+    cov_from, _until, _basis = coverage(con, importer)
+    params = {
+        "dates": dates,
+        "importer": importer,
+        "grp": group,
+        "digits": spec.digits,
+        "cov_from": cov_from,
+    }
+    rows = _rows(con, _CODES_SQL.replace("__WHERE__", spec.where), params)
+    return [{**r, "date": r["date"].isoformat()} for r in rows]
+
+
+def _r(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _number(value: Any) -> float | None:
+    """A float, or None for NULL and NaN (pandas-written missing values)."""
+    if value is None or value != value:
+        return None
+    return float(value)
+
+
+# --- coverage of each measure ---------------------------------------------------------
+
+_COVERAGE_SQL = f"""
+WITH steps AS (
+        SELECT DISTINCT measure_id, valid_from AS ed FROM layers
+        WHERE importer = $importer AND authority <> 'MFN' AND origin = $grp
+    ),
+    days AS (SELECT DISTINCT ed FROM steps),
+    w AS (
+        SELECT code AS wcode, sum(value_usd) AS value FROM flows WHERE __WHERE__
+        GROUP BY code
+    ),
+    {_LINES},
+    started AS (
+        -- lines whose layer of the measure starts on the step date (a new rate)
+        SELECT DISTINCT e.measure_id, e.valid_from AS ed, l.code, l.wcode
+        FROM lines_at l
+        JOIN eligible e ON e.leaf = l.code AND e.authority <> 'MFN' AND e.valid_from = l.ed
+         AND e.condition IS NULL
+    ),
+    in_force AS (
+        SELECT s.measure_id, s.ed, m.wcode, count(DISTINCT m.code) AS lines
+        FROM steps s JOIN measure_rates m ON m.ed = s.ed AND m.measure_id = s.measure_id
+         AND m.rate > 0
+        GROUP BY ALL
+    ),
+    f AS (
+        SELECT i.measure_id, i.ed, sum(i.lines) AS lines, count(*) AS codes,
+               count(w.wcode) AS codes_with_weight, coalesce(sum(w.value), 0) AS value
+        FROM in_force i LEFT JOIN w USING (wcode) GROUP BY ALL
+    ),
+    changed AS (
+        SELECT measure_id, ed, wcode, count(DISTINCT code) AS lines FROM started GROUP BY ALL
+    ),
+    c AS (
+        SELECT i.measure_id, i.ed, sum(i.lines) AS lines, coalesce(sum(w.value), 0) AS value
+        FROM changed i LEFT JOIN w USING (wcode) GROUP BY ALL
+    )
+SELECT s.measure_id, s.ed,
+       coalesce(f.lines, 0) AS lines_in_force, coalesce(f.value, 0) AS value_in_force,
+       coalesce(f.codes, 0) AS codes_in_force,
+       coalesce(f.codes_with_weight, 0) AS codes_with_weight,
+       coalesce(c.lines, 0) AS lines_changed, coalesce(c.value, 0) AS value_changed
+FROM steps s
+LEFT JOIN f USING (measure_id, ed)
+LEFT JOIN c USING (measure_id, ed)
+ORDER BY s.measure_id, s.ed
+"""
+
+
+def measure_coverage(
+    con: duckdb.DuckDBPyConnection, importer: str, spec: Weights
+) -> dict[str, Any]:
+    """Weight-year value covered by each additional measure, at each of its steps.
+
+    A weight code is covered by a measure on a date when at least one of its lines
+    bears the measure at a rate above 0 (suspended lines do not count).
+    """
+    if not spec.product_level:
+        missing = (
+            ": the raw data has no HS6/HS8/HS10 US imports from China for 2017-2020 "
+            "(SOURCES.md, gap A) and the 2024 HS10 imports are not yet mapped to the "
+            "2018-2020 HTS lines"
+            if importer == "US"
+            else ""
+        )
+        raise InputError(
+            f"coverage needs product-level weights (HS6 or finer); {spec.name!r} is "
+            f"{spec.level}, which would count whole chapters as covered{missing}"
+        )
+    info = weight_info(con, spec)
+    cov_from, _until, _basis = coverage(con, importer)
+    params = {"importer": importer, "grp": PARTNER[importer], "digits": spec.digits}
+    rows = _rows(con, _COVERAGE_SQL.replace("__WHERE__", spec.where), params)
+    measures = _rows(
+        con,
+        """SELECT measure_id, name, heading, announced_value_usd_bn FROM measures
+           WHERE importer = $importer AND authority <> 'MFN' ORDER BY measure_id""",
+        {"importer": importer},
+    )
+    precision = dict(
+        con.execute(
+            """SELECT measure_id, string_agg(DISTINCT precision, ', ') FROM layers
+               WHERE importer = ? GROUP BY 1""",
+            [importer],
+        ).fetchall()
+    )
+    out = []
+    for m in measures:
+        steps = [r for r in rows if r["measure_id"] == m["measure_id"]]
+        first = next((s for s in steps if s["lines_in_force"] > 0), None)
+        announced = _number(m["announced_value_usd_bn"])
+        covered = first["value_in_force"] if first else 0.0
+        out.append(
+            {
+                "measure_id": m["measure_id"],
+                "name": m["name"],
+                "heading": m["heading"],
+                "announced_value_usd_bn": announced,
+                "first_date": first["ed"].isoformat() if first else None,
+                "lines": first["lines_in_force"] if first else 0,
+                "weight_codes": first["codes_in_force"] if first else 0,
+                "weight_codes_with_trade": first["codes_with_weight"] if first else 0,
+                "covered_value_usd": covered,
+                "covered_share": covered / info["total_value_usd"],
+                "covered_vs_announced": covered / (announced * 1e9) if announced else None,
+                "precision": precision.get(m["measure_id"]),
+                "steps": [
+                    {
+                        "date": s["ed"].isoformat(),
+                        "lines_in_force": s["lines_in_force"],
+                        "value_in_force_usd": s["value_in_force"],
+                        "lines_changed": s["lines_changed"],
+                        "value_changed_usd": s["value_changed"],
+                    }
+                    for s in steps
+                    if s["ed"] >= cov_from
+                ],
+            }
+        )
+    return {"importer": importer, "origin": PARTNER[importer], "weights": info, "measures": out}
+
+
+# --- collected duty -------------------------------------------------------------------
+
+
+def collected_duty(
+    con: duckdb.DuckDBPyConnection, start: dt.date | None = None, end: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Monthly duty collected on US imports from China: calculated duty / customs value.
+
+    From the Census HS2 monthly file (all chapters summed); percent. This is the
+    collected rate, below the statutory rate where exclusions, duty drawback, special
+    programmes and specific duties apply.
+    """
+    return _rows(
+        con,
+        """SELECT period_start AS month, sum(value_usd) AS value_usd,
+                  sum(duty_usd) AS duty_usd, 100 * sum(duty_usd) / sum(value_usd) AS rate,
+                  any_value(statistic) AS statistic, any_value(source) AS source
+           FROM flows
+           WHERE reporter = 'US' AND partner = 'CN' AND flow = 'import'
+             AND product_level = 'HS2' AND granularity = 'month'
+             AND ($start IS NULL OR period_end > $start)
+             AND ($end IS NULL OR period_start <= $end)
+           GROUP BY period_start ORDER BY period_start""",
+        {"start": start, "end": end},
+    )

@@ -1,0 +1,277 @@
+"""Trade-weighted series, coverage and charts (issue 3) on the real store.
+
+Expected figures are read from the PIIE file itself (Bown, Jung & Zhang, June 2019),
+sheets "Figure 1", "Figure 2" and "Sector Definition", not typed in here. The coverage
+figures per round are SOURCES.md's sanity numbers (computed from the same file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tradewar import api_series
+from tradewar.config import raw_dir
+
+pytestmark = pytest.mark.realdata
+
+PIIE = "mwaugh0328__consumption_and_tradewar/data/bown-jung-zhang-2019-06-12.xlsx"
+TOLERANCE_PP = 0.05
+
+
+@pytest.fixture(scope="module")
+def piie_path() -> Path:
+    path = raw_dir() / PIIE
+    if not path.is_file():
+        pytest.skip(f"{path} not found (set TRADEWAR_RAW)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def figure1(piie_path: Path) -> pd.DataFrame:
+    """Figure 1 as read from the file: date, united_states, other (percent)."""
+    sheet = pd.read_excel(piie_path, sheet_name="Figure 1", header=None)
+    header = [str(c).split("\n")[0].strip() for c in sheet.iloc[0, 1:11]]
+    rows = {str(sheet.iloc[i, 0]).strip(): sheet.iloc[i, 1:11].astype(float) for i in (1, 2)}
+    return pd.DataFrame(
+        {
+            "date": [dt.datetime.strptime(h, "%B %d, %Y").date() for h in header],
+            "united_states": rows["United States"].to_numpy(),
+            "other": rows["Other Exporters"].to_numpy(),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def ours(real_store: Path, figure1: pd.DataFrame) -> pd.DataFrame:
+    """Our series at Figure 1's dates, with PIIE's own 2017 import weights."""
+    dates = list(figure1["date"])
+    us = api_series.series("CN", "US", dates=dates, store=real_store)
+    other = api_series.series("CN", "other", dates=dates, store=real_store)
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "united_states": [p["avg_trade_weighted"] for p in us],
+            "other": [p["avg_trade_weighted"] for p in other],
+        }
+    )
+
+
+def test_figure1_dates_are_the_schedule_changes(real_store: Path, figure1: pd.DataFrame):
+    """The event steps of China's schedule on US goods are Figure 1's ten dates."""
+    points = api_series.series(
+        "CN", "US", "2018-01-01", "2019-06-30", step="event", store=real_store
+    )
+    assert [dt.date.fromisoformat(p["date"]) for p in points] == list(figure1["date"])
+
+
+def test_figure1_moves_the_same_way(figure1: pd.DataFrame, ours: pd.DataFrame):
+    """Every step of both Figure 1 series moves in the same direction as ours.
+
+    The series start equal (no retaliation on 2018-01-01); the tariff toward other
+    exporters does not move on the retaliation dates, in PIIE's figure and in ours.
+    """
+    for frame in (figure1, ours):
+        assert frame["united_states"][0] == pytest.approx(frame["other"][0])
+    for column in ("united_states", "other"):
+        theirs = figure1[column].diff().iloc[1:].round(6)
+        mine = ours[column].diff().iloc[1:].round(6)
+        signs = [(a > 0) - (a < 0) for a in theirs], [(b > 0) - (b < 0) for b in mine]
+        assert signs[0] == signs[1], (column, list(theirs), list(mine))
+
+
+def test_figure1_weights_are_not_in_the_raw_data(piie_path: Path, real_store: Path):
+    """Figure 1 is weighted by US exports to the world (its note says so); the store has
+    US exports to the world only by HS2 chapter, so PIIE's weights cannot be rebuilt."""
+    sheet = pd.read_excel(piie_path, sheet_name="Figure 1", header=None)
+    notes = " ".join(str(v) for v in sheet.iloc[:, 0] if isinstance(v, str))
+    assert "weighted by US exports to the world in 2017" in notes
+    import duckdb
+
+    con = duckdb.connect(str(real_store), read_only=True)
+    try:
+        levels = con.execute(
+            "SELECT list(DISTINCT product_level) FROM flows "
+            "WHERE reporter = 'US' AND partner = 'World' AND flow = 'export'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert levels == ["HS2"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PIIE's Figure 1 is weighted by 2017 US exports to the world (Trade Map, "
+    "product level), which the raw data lacks; see the docstring",
+)
+def test_figure1_levels_within_005_points(figure1: pd.DataFrame, ours: pd.DataFrame):
+    """PIIE Figure 1 levels within 0.05 percentage points: not reproducible here.
+
+    Residual (percentage points, ours minus PIIE, with China's 2017 imports from the US
+    by HS8 from the same file, HS10 lines averaged within HS8): about -2.0 on
+    2018-01-01 and -5.1 on 2019-06-01 toward the US, -2.0 to -1.8 toward others.
+    Cause: the note under Figure 1 (cell A38) says the averages are "weighted by US
+    exports to the world in 2017"; those product-level values (ITC Trade Map) are not
+    in the raw data (the Census file gives US exports to the world by HS2 only, which
+    brings 2018-01-01 to +0.56 and 2019-06-01 to -0.43: closer, still not 0.05). The
+    schedule itself agrees: every step moves the same way (test above), the dates are
+    Figure 1's dates, and the 2017 covered values of PIIE's Figure 2, computed with the
+    file's imports, are reproduced (test below). Strict: when product-level weights
+    arrive, this test passes and the xfail must go.
+    """
+    diff = (ours[["united_states", "other"]] - figure1[["united_states", "other"]]).abs()
+    table = pd.concat([figure1, ours.add_prefix("ours_")], axis=1).to_string()
+    assert (diff.max() <= TOLERANCE_PP).all(), table
+
+
+def test_figure2_covered_value_by_sector(piie_path: Path, real_store: Path):
+    """PIIE Figure 2: 2017 imports covered by retaliation per sector (June 2019).
+
+    A weight code (HS8) counts as covered when any of its HS10 lines bears a
+    retaliatory duty; suspended auto lines do not. Tolerance: 0.005bn per sector (the
+    figure gives 6 decimals of a billion; "All other goods" differs by about $2m).
+    """
+    fig2 = pd.read_excel(piie_path, sheet_name="Figure 2", header=None).iloc[1:13, :3]
+    fig2.columns = ["sector", "not_covered", "covered"]
+    sectors = pd.read_excel(piie_path, sheet_name="Sector Definition", dtype=str)
+    sectors = sectors.set_axis(["code", "description", "sector"], axis=1)
+    codes = pd.DataFrame(api_series.weight_codes("CN", "US", "2019-06-01", store=real_store))
+    merged = codes.merge(sectors, on="code", how="left")
+    assert merged["sector"].notna().all()
+    merged["covered_value"] = merged["value_usd"].where(merged["covered"], 0.0)
+    ours = merged.groupby(merged["sector"].str.strip())[["covered_value", "value_usd"]].sum()
+    for row in fig2.itertuples():
+        # the "Sector Definition" sheet cuts the last letter of some sector names
+        key = next(k for k in ours.index if str(row.sector).startswith(k))
+        total = float(row.covered) + float(row.not_covered)
+        assert ours.loc[key, "covered_value"] / 1e9 == pytest.approx(row.covered, abs=0.005)
+        assert ours.loc[key, "value_usd"] / 1e9 == pytest.approx(total, abs=0.005)
+
+
+def test_coverage_per_round(real_store: Path):
+    """2017 imports covered by each round (SOURCES.md: $3.0/33.8/14.2/53.4bn), against
+    the announced $3/34/16/60bn; lines per round and the June 2019 increase."""
+    result = api_series.coverage("CN", store=real_store)
+    by_id = {m["measure_id"]: m for m in result["measures"]}
+    expected = {  # measure: (first date, HS10 lines, USD bn, announced USD bn)
+        "cn.ret.r232": ("2018-04-02", 169, 3.0, 3),
+        "cn.ret.r1": ("2018-07-06", 726, 33.8, 34),
+        "cn.ret.r2": ("2018-08-23", 535, 14.2, 16),
+        "cn.ret.r3": ("2018-09-24", 7368, 53.4, 60),
+    }
+    for measure, (first, lines, value, announced) in expected.items():
+        m = by_id[measure]
+        assert m["first_date"] == first
+        assert m["lines"] == lines
+        assert m["covered_value_usd"] / 1e9 == pytest.approx(value, abs=0.05)
+        assert m["announced_value_usd_bn"] == announced
+        assert 0.85 < m["covered_vs_announced"] <= 1.0
+    raised = next(s for s in by_id["cn.ret.r3"]["steps"] if s["date"] == "2019-06-01")
+    assert raised["lines_changed"] == 6371
+    assert raised["value_changed_usd"] / 1e9 == pytest.approx(35.5, abs=0.05)
+    suspended = sum(
+        s["lines_changed"]
+        for m in ("cn.ret.r1", "cn.ret.r2", "cn.ret.r3")
+        for s in by_id[m]["steps"]
+        if s["date"] == "2019-01-01"
+    )
+    assert suspended == 343
+
+
+def test_series_decomposes_and_steps_agree(real_store: Path):
+    """MFN part + measures' parts = the average; day and month steps repeat the events."""
+    events = api_series.series("CN", "US", "2018-01-01", "2019-12-31", store=real_store)
+    for p in events:
+        parts = sum(m["contribution"] for m in p["by_measure"])
+        assert parts == pytest.approx(p["avg_additional"], abs=1e-5)
+        assert p["avg_mfn"] + p["avg_additional"] == pytest.approx(
+            p["avg_trade_weighted"], abs=1e-5
+        )
+        assert p["matched"]["value_usd"] + p["unmatched"]["value_usd"] == pytest.approx(
+            p["weights"]["total_value_usd"]
+        )
+        assert not p["warnings"]
+    by_date = [(dt.date.fromisoformat(p["date"]), p["avg_trade_weighted"]) for p in events]
+    for step in ("day", "month"):
+        points = api_series.series(
+            "CN", "US", "2018-01-01", "2019-12-31", step=step, store=real_store
+        )
+        for p in points:
+            day = dt.date.fromisoformat(p["date"])
+            expected = [v for d, v in by_date if d <= day][-1]
+            assert p["avg_trade_weighted"] == pytest.approx(expected)
+    assert len(points) == 24
+
+
+def test_flow_checks_pass(real_store: Path):
+    """Every trade-flow cross-check of the build (SOURCES.md totals) passed."""
+    import duckdb
+
+    con = duckdb.connect(str(real_store), read_only=True)
+    try:
+        rows = con.execute("SELECT name, expected, observed, ok FROM checks "
+                           "WHERE name LIKE 'flows_%'").fetchall()  # fmt: skip
+    finally:
+        con.close()
+    assert len(rows) >= 20
+    assert all(ok for *_, ok in rows), [r for r in rows if not r[3]]
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TRADEWAR_HOME": str(home)}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "tradewar"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_cli_series_json_and_plot(real_store: Path, tmp_path: Path):
+    """The acceptance command prints a list of points; --plot writes a non-empty PNG."""
+    png = tmp_path / "out.png"
+    run = _cli(
+        real_store.parent,
+        "series", "--importer", "CN", "--origin", "US", "--step", "event",
+        "--from", "2018-01-01", "--to", "2019-06-30", "--json", "--plot", str(png),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    points = json.loads(run.stdout)
+    assert len(points) == 10
+    for key in ("date", "avg_trade_weighted", "avg_simple", "covered_share",
+                "covered_value", "weights", "by_measure"):  # fmt: skip
+        assert key in points[0]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size > 10_000
+    page = tmp_path / "out.html"
+    api_series.plot(
+        [api_series.series("CN", "other", "2018-01-01", "2019-06-30", store=real_store)], page
+    )
+    text = page.read_text()
+    assert "<svg" in text and "<script" not in text and "<link" not in text
+
+
+def test_cli_bad_arguments_exit_2(real_store: Path):
+    """Unknown side, date outside coverage, unknown weights, US without weights."""
+    cases = {
+        ("series", "--importer", "XX"): "unknown importer",
+        ("series", "--importer", "CN", "--origin", "JP"): "origin 'JP'",
+        ("series", "--importer", "CN", "--from", "2017-06-01"): "outside the CN schedule",
+        ("series", "--importer", "CN", "--weights", "nope"): "unknown weights",
+        ("series", "--importer", "US"): "no product-level weights",
+        ("coverage", "--importer", "US", "--weights", "census-hs2-2017"): "product-level",
+    }
+    for args, message in cases.items():
+        run = _cli(real_store.parent, *args)
+        assert run.returncode == 2, (args, run.stderr)
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), run.stderr
+        assert message in lines[0]
