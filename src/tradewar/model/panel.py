@@ -221,17 +221,17 @@ def _add_parents(con: duckdb.DuckDBPyConnection) -> None:
                count(DISTINCT (p.mfn_rate, p.mfn_kind, p.mfn_text, p.s301_rate,
                      p.s301_heading, p.s232_rate, p.s232_heading, p.ret_rate,
                      p.ret_heading)) AS n_signatures,
-               any_value(p.mfn_rate) AS mfn_rate, any_value(p.mfn_kind) AS mfn_kind,
-               any_value(p.mfn_text) AS mfn_text,
-               any_value(p.mfn_spec_amount) AS mfn_spec_amount,
-               any_value(p.mfn_spec_unit) AS mfn_spec_unit,
-               any_value(p.mfn_heading) AS mfn_heading,
-               any_value(p.s301_rate) AS s301_rate, any_value(p.s301_heading) AS s301_heading,
-               any_value(p.s232_rate) AS s232_rate, any_value(p.s232_heading) AS s232_heading,
-               any_value(p.ret_rate) AS ret_rate, any_value(p.ret_heading) AS ret_heading,
-               any_value(p.adval_rate) AS adval_rate,
+               min(p.mfn_rate) AS mfn_rate, min(p.mfn_kind) AS mfn_kind,
+               min(p.mfn_text) AS mfn_text,
+               min(p.mfn_spec_amount) AS mfn_spec_amount,
+               min(p.mfn_spec_unit) AS mfn_spec_unit,
+               min(p.mfn_heading) AS mfn_heading,
+               min(p.s301_rate) AS s301_rate, min(p.s301_heading) AS s301_heading,
+               min(p.s232_rate) AS s232_rate, min(p.s232_heading) AS s232_heading,
+               min(p.ret_rate) AS ret_rate, min(p.ret_heading) AS ret_heading,
+               min(p.adval_rate) AS adval_rate,
                bool_and(p.expressible) AS expressible, bool_or(p.approx) AS approx,
-               list_distinct(flatten(list(p.measures))) AS measures
+               list_sort(list_distinct(flatten(list(p.measures)))) AS measures
         FROM _parent_intervals pi
         JOIN _parent_map pm ON pm.importer = pi.importer AND pm.parent = pi.parent
         JOIN _leaf_panel p ON p.importer = pi.importer AND p.origin_group = pi.origin_group
