@@ -108,7 +108,9 @@ def test_list_values_against_sources_md(result):
         assert values["usitc_2020_identity"] >= values["sources_md_method"]
         assert values["ours"] >= values["usitc_2020_identity"] - 0.05
         announced = lists[heading]["announced_usd_bn"]
-        if announced:
+        if announced and heading != "9903.88.16":
+            # List 4B never applied, so its goods (smartphones, laptops) were not diverted:
+            # at 2024 weights it can exceed USTR's 2019 estimate (~$160bn)
             assert values["ours"] < announced, heading
     assert len(result["lists"]["why_not_ustr"]) >= 4
 

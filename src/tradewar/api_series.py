@@ -5,6 +5,8 @@
     other = api_series.series("CN", "other", "2018-01-01", "2019-06-30")
     api_series.plot([cn, other], "china.png")
     api_series.coverage("CN")          # 2017 value covered by each retaliation round
+    us = api_series.series("US", "CN")  # 2024 HS10 imports carried back to 2018-2020 lines
+    us[0]["drift"]                     # identity / changed codes / unmatched 2024 value
 
 Averages are in percent; shares are fractions; values are USD. See docs/series.md.
 """
@@ -38,6 +40,7 @@ def weights_catalog() -> list[dict[str, Any]]:
             "year": w.year,
             "default": engine.DEFAULT_WEIGHTS.get(w.importer) == w.name,
             "description": w.description,
+            "mapping": w.rule,
         }
         for w in engine.WEIGHTS.values()
     ]
@@ -91,7 +94,12 @@ def weight_codes(
     weights: str | None = None,
     store: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Each weight code on ``date``: value, lines beneath, rate and coverage."""
+    """Each weight code on ``date``: value, lines beneath, rate and coverage.
+
+    For mapped weights (``census-hs10-2024``) also ``methods`` and ``sources``: the 2024
+    codes carried onto the line, each with its ``us_code_map`` method and value; codes
+    ``2024:<code>`` hold 2024 value that reaches no line on that date.
+    """
     imp = importer_code(importer)
     group = engine.origin_group(imp, origin)
     spec = engine.resolve_weights(imp, weights)
@@ -268,6 +276,16 @@ def _caption(drawn: Sequence[list[dict[str, Any]]], collected: list[dict[str, An
         if w["name"] in seen:
             continue
         seen.add(w["name"])
+        if w.get("mapping"):
+            drift = points[0]["drift"]
+            lines.append(
+                f"Weights {w['name']}: {w['description']}; source {w['source']}. "
+                f"Each 2024 code's value is split evenly over its 2018-2020 predecessors in "
+                f"force. Drift: identity USD {drift['identity']['value_usd'] / 1e9:.1f}bn, "
+                f"changed codes {drift['changed']['value_usd'] / 1e9:.1f}bn, unmatched "
+                f"{drift['unmatched']['value_usd'] / 1e9:.1f}bn (first date)."
+            )
+            continue
         lines.append(
             f"Weights {w['name']}: {w['description']}; source {w['source']}. "
             f"Rate of a {w['level']} code = simple average of its tariff lines; "

@@ -3,7 +3,9 @@
 For an importer, an origin group (the partner, or '*' for every other origin) and a
 list of dates, one SQL plan joins the stacked ``panel`` (leaf lines in force on each
 date, goods taken as exported on the entry date) to a weight table drawn from
-``flows``, and returns per date:
+``flows`` (directly, or carried back through a code map: ``census-hs10-2024``, the 2024
+US HS10 imports from China on the 2018-2020 HTS10 lines through ``us_code_map``), and
+returns per date:
 
 * ``avg_trade_weighted``: sum over weight codes of value x rate / matched value, in
   percent, where a weight code's rate is the **simple average of the leaf tariff lines
@@ -16,7 +18,10 @@ date, goods taken as exported on the entry date) to a weight table drawn from
   same line averages, per measure), summing to ``avg_additional``;
 * matched and unmatched weight value: weight codes with no line in the schedule on
   that date, weight codes whose lines have no expressible rate, and lines with no
-  weight, each reported with value (or line count).
+  weight, each reported with value (or line count);
+* ``drift`` (mapped weights only): the weight value by mapping method on that date,
+  identity vs changed codes (per rule of ``us_code_map``) vs unmatched (2024 codes with
+  no 2018-2020 predecessor, codes outside the map, predecessors not in force, no rate).
 
 The per-measure rates come from ``layers`` with the panel's stacking rule (within an
 override group only the most specific code level applies; conditional layers are not
@@ -39,6 +44,7 @@ from .duty import _rows
 PARTNER = {"US": "CN", "CN": "US"}
 STEPS = ("event", "day", "month")
 TOP_UNMATCHED = 5
+TOP_PREDECESSORS = 10
 DECOMPOSITION_TOLERANCE_PP = 1e-6
 
 
@@ -48,11 +54,17 @@ class Weights:
 
     name: str
     importer: str  # the schedule it weights
-    level: str  # product level of the flows (HS8, HS6, HS2)
+    level: str  # product level of the flows (HS10, HS8, HS6, HS2)
     digits: int  # leaf lines map to weight codes by their first ``digits`` characters
     year: int
-    where: str  # SQL filter on ``flows``
+    where: str  # SQL filter on ``flows``: the statistic the weights are drawn from
     description: str
+    # Optional SQL yielding (ed, wcode, value, method, from_code) instead of the flows
+    # filter's (code, value_usd): it may use the plan's ``days`` (ed) and ``lines_at``
+    # (leaf lines in force on each ed) and ``__WHERE__`` (``where``). The rows of one
+    # ``ed`` must add up to the flows' total (unmatched value under a code with no line).
+    source: str | None = None
+    rule: str | None = None  # how the source maps the flows' codes to weight codes
 
     @property
     def product_level(self) -> bool:
@@ -62,6 +74,46 @@ class Weights:
 
 def _year(year: int) -> str:
     return f"period_start >= DATE '{year}-01-01' AND period_end <= DATE '{year + 1}-01-01'"
+
+
+# The 2024 HS10 imports carried back to the 2018-2020 HTS10 lines in force on each date:
+# a 2024 code's value is split evenly over its predecessors (``us_code_map``) that are
+# leaf lines on that date; value with no such predecessor stays under '2024:<code>',
+# which no line matches (unmatched, with its reason as the method).
+_US_CARRY_BACK = """
+WITH imports AS (
+        SELECT code, sum(value_usd) AS value FROM flows WHERE __WHERE__ GROUP BY code
+    ),
+    links AS (
+        SELECT DISTINCT old_code, new_code, method FROM us_code_map
+        WHERE old_code IS NOT NULL AND new_code IS NOT NULL
+    ),
+    live AS (SELECT DISTINCT ed, code FROM lines_at),
+    reach AS (
+        SELECT v.ed, k.old_code, k.new_code, k.method
+        FROM links k JOIN live v ON v.code = k.old_code
+    )
+SELECT d.ed, i.code AS from_code,
+       coalesce(r.old_code, '2024:' || i.code) AS wcode,
+       i.value / greatest(count(r.old_code) OVER (PARTITION BY d.ed, i.code), 1) AS value,
+       coalesce(r.method, CASE
+           WHEN i.code IN (SELECT new_code FROM links) THEN 'no_line_in_force'
+           WHEN i.code IN (SELECT new_code FROM us_code_map) THEN 'no_2018_2020_predecessor'
+           ELSE 'not_in_code_map' END) AS method
+FROM days d CROSS JOIN imports i
+LEFT JOIN reach r ON r.ed = d.ed AND r.new_code = i.code
+"""
+US_CARRY_BACK_RULE = (
+    "2024 HS10 codes carried back to the 2018-2020 HTS10 lines through us_code_map "
+    "(USITC revisions 2020 rev. 10 to 2024): on each date a 2024 code's value is split "
+    "evenly over its predecessors that are leaf lines in force on that date (all of it to "
+    "the code itself where unchanged), so each 2024 dollar is counted once per date; "
+    "2024 codes with no predecessor in force, no 2018-2020 predecessor, or outside the "
+    "map (Census-only codes, 9999.95 low-value estimate) are unmatched"
+)
+# methods of source rows that reach no line (the rest are us_code_map link methods)
+UNMATCHED_METHODS = ("no_line_in_force", "no_2018_2020_predecessor", "not_in_code_map")
+DRIFT_TOLERANCE_USD = 1.0  # float sums over ~14,000 codes
 
 
 WEIGHTS: dict[str, Weights] = {
@@ -89,28 +141,30 @@ WEIGHTS: dict[str, Weights] = {
             "Figure 1 names, available here at chapter level only",
         ),
         Weights(
+            "census-hs10-2024", "US", "HS10", 10, 2024,
+            "reporter = 'US' AND partner = 'CN' AND flow = 'import' "
+            f"AND product_level = 'HS10' AND {_year(2024)}",
+            "US imports for consumption from China in 2024 by HTS10 (Census), carried back "
+            "to the 2018-2020 HTS10 lines through the HTS revisions (us_code_map)",
+            _US_CARRY_BACK, US_CARRY_BACK_RULE,
+        ),
+        Weights(
             "census-hs2-2017", "US", "HS2", 2, 2017,
             "reporter = 'US' AND partner = 'CN' AND flow = 'import' "
             f"AND product_level = 'HS2' AND {_year(2017)}",
             "US imports for consumption from China in 2017 by HS2 chapter (Census): "
-            "chapter-level weights, no product-level US import data for 2017-2020",
+            "chapter-level weights (no product-level US import data for 2017-2020)",
         ),
     )
 }  # fmt: skip
-DEFAULT_WEIGHTS = {"CN": "piie-2017"}
-US_MISSING = (
-    "no product-level weights for US imports from China: the raw data has no "
-    "HS6/HS8/HS10 US imports from China for 2017-2020 (SOURCES.md, gap A), and the 2024 "
-    "HS10 imports are not yet mapped to the 2018-2020 HTS lines; give --weights "
-    "census-hs2-2017 for chapter-level (HS2) weights"
-)
+DEFAULT_WEIGHTS = {"CN": "piie-2017", "US": "census-hs10-2024"}
 
 
 def resolve_weights(importer: str, name: str | None) -> Weights:
     """The weight table for ``importer``: ``name``, or the importer's default."""
     if name is None:
         if importer not in DEFAULT_WEIGHTS:
-            raise InputError(US_MISSING)
+            raise InputError(f"no default weights for importer {importer}: give --weights")
         name = DEFAULT_WEIGHTS[importer]
     spec = WEIGHTS.get(name.strip().lower())
     if spec is None:
@@ -252,11 +306,9 @@ WITH req AS (SELECT unnest($dates::DATE[]) AS day),
         FROM req r LEFT JOIN changes c ON c.d <= r.day GROUP BY r.day
     ),
     days AS (SELECT DISTINCT ed FROM keyed),
-    w AS (
-        SELECT code AS wcode, sum(value_usd) AS value FROM flows WHERE __WHERE__
-        GROUP BY code
-    ),
     {_LINES},
+    wsrc AS (__SOURCE__),
+    w AS (SELECT ed, wcode, sum(value) AS value FROM wsrc GROUP BY ALL),
     per_w AS (
         SELECT ed, wcode, count(*) AS n_lines, count(total_rate) AS n_known,
                avg(total_rate) AS rate,
@@ -266,9 +318,9 @@ WITH req AS (SELECT unnest($dates::DATE[]) AS day),
         FROM lines_at GROUP BY ALL
     ),
     grid AS (
-        SELECT d.ed, w.wcode, w.value, p.n_lines, p.n_known, p.rate, p.mfn, p.additional,
+        SELECT w.ed, w.wcode, w.value, p.n_lines, p.n_known, p.rate, p.mfn, p.additional,
                coalesce(p.covered, FALSE) AS covered
-        FROM days d CROSS JOIN w LEFT JOIN per_w p ON p.ed = d.ed AND p.wcode = w.wcode
+        FROM w LEFT JOIN per_w p ON p.ed = w.ed AND p.wcode = w.wcode
     )"""
 
 _SERIES_SQL = (
@@ -289,7 +341,7 @@ _SERIES_SQL = (
         SELECT m.ed, m.measure_id,
                sum(w.value * coalesce(m.rate, 0)) AS value_rate,
                sum(w.value) FILTER (m.covered) AS covered_value
-        FROM per_m m JOIN w USING (wcode) GROUP BY ALL
+        FROM per_m m JOIN w USING (ed, wcode) GROUP BY ALL
     ),
     totals AS (
         SELECT ed,
@@ -313,7 +365,36 @@ _SERIES_SQL = (
         SELECT l.ed, count(*) AS lines, count(l.total_rate) AS lines_known,
                avg(l.total_rate) AS avg_simple,
                count(*) FILTER (w.wcode IS NULL) AS lines_without_weight
-        FROM lines_at l LEFT JOIN w USING (wcode) GROUP BY l.ed
+        FROM lines_at l LEFT JOIN w ON w.ed = l.ed AND w.wcode = l.wcode GROUP BY l.ed
+    ),
+    -- mapped weights: value by mapping method, and how much of it has a rate
+    drift AS (
+        SELECT s.ed, s.method, sum(s.value) AS value,
+               coalesce(sum(s.value) FILTER (g.rate IS NOT NULL), 0) AS matched,
+               count(DISTINCT s.from_code) AS codes
+        FROM wsrc s JOIN grid g ON g.ed = s.ed AND g.wcode = s.wcode
+        WHERE s.method IS NOT NULL GROUP BY ALL
+    ),
+    drift_at AS (
+        SELECT ed, list({{'method': method, 'value_usd': value, 'matched_value_usd': matched,
+                          'codes_2024': codes}} ORDER BY value DESC) AS drift
+        FROM drift GROUP BY ed
+    ),
+    -- the 2024 codes with most value carried back through a changed code
+    drift_codes AS (
+        SELECT ed, from_code, sum(value) AS value, count(*) AS n,
+               list(DISTINCT method ORDER BY method) AS methods,
+               list(wcode ORDER BY wcode)[1:{TOP_PREDECESSORS}] AS predecessors
+        FROM wsrc
+        WHERE method IS NOT NULL AND method <> 'identity'
+          AND method NOT IN {UNMATCHED_METHODS}
+        GROUP BY ALL
+    ),
+    drift_top AS (
+        SELECT ed, list({{'code': from_code, 'value_usd': value, 'methods': methods,
+                          'n_predecessors': n, 'predecessors': predecessors}}
+                        ORDER BY value DESC, from_code)[1:{TOP_UNMATCHED}] AS top
+        FROM drift_codes GROUP BY ed
     ),
     measures_at AS (
         SELECT b.ed, list({{'measure_id': b.measure_id, 'name': ms.name,
@@ -338,10 +419,13 @@ SELECT k.day AS date, k.ed AS effective_from,
        coalesce(t.unrated_value, 0) AS unrated_value, t.unrated_codes,
        s.lines, s.lines_known, s.lines_without_weight,
        coalesce(m.by_measure, []) AS by_measure,
-       coalesce(m.sum_contributions, 0) AS sum_contributions
+       coalesce(m.sum_contributions, 0) AS sum_contributions, dr.drift,
+       dt.top AS drift_top
 FROM keyed k JOIN totals t ON t.ed = k.ed
 LEFT JOIN lines_stats s ON s.ed = k.ed
 LEFT JOIN measures_at m ON m.ed = k.ed
+LEFT JOIN drift_at dr ON dr.ed = k.ed
+LEFT JOIN drift_top dt ON dt.ed = k.ed
 ORDER BY k.day
 """
 )
@@ -350,13 +434,35 @@ ORDER BY k.day
 _CODES_SQL = (
     _SERIES_WITH
     + """
+,
+    mapped AS (
+        SELECT ed, wcode, list(DISTINCT method ORDER BY method) AS methods,
+               list({'code': from_code, 'method': method, 'value_usd': value}
+                    ORDER BY value DESC, from_code) AS sources
+        FROM wsrc GROUP BY ALL
+    )
 SELECT k.day AS date, g.wcode AS code, g.value AS value_usd, g.n_lines AS lines,
        g.n_known AS lines_with_rate, 100 * g.rate AS rate, 100 * g.mfn AS mfn,
-       100 * g.additional AS additional, g.covered
+       100 * g.additional AS additional, g.covered, m.methods, m.sources
 FROM keyed k JOIN grid g ON g.ed = k.ed
+LEFT JOIN mapped m ON m.ed = g.ed AND m.wcode = g.wcode
 ORDER BY k.day, g.wcode
 """
 )
+
+
+def _source(spec: Weights) -> str:
+    """The SQL of the plan's ``wsrc``: (ed, wcode, value, method, from_code) per date."""
+    if spec.source is not None:
+        return spec.source.replace("__WHERE__", spec.where)
+    return (
+        "SELECT d.ed, code AS wcode, value_usd AS value, NULL::VARCHAR AS method, "
+        f"code AS from_code FROM days d, flows WHERE {spec.where}"
+    )
+
+
+def _plan(sql: str, spec: Weights) -> str:
+    return sql.replace("__SOURCE__", _source(spec))
 
 
 def weight_info(con: duckdb.DuckDBPyConnection, spec: Weights) -> dict[str, Any]:
@@ -383,6 +489,7 @@ def weight_info(con: duckdb.DuckDBPyConnection, spec: Weights) -> dict[str, Any]
             f"leaf tariff lines map to the {spec.level} weight code by their first "
             f"{spec.digits} digits; a weight code's rate is the simple average of its lines"
         ),
+        "mapping": spec.rule,
     }
 
 
@@ -403,10 +510,16 @@ def trade_weighted(
         "digits": spec.digits,
         "cov_from": cov_from,
     }
-    rows = _rows(con, _SERIES_SQL.replace("__WHERE__", spec.where), params)
+    rows = _rows(con, _plan(_SERIES_SQL, spec), params)
     out = []
     for r in rows:
         warnings = []
+        drift = None
+        if spec.source is not None:
+            drift = _drift(r["drift"] or [], r["drift_top"] or [], spec)
+            gap = drift["total_value_usd"] - info["total_value_usd"]
+            if abs(gap) > DRIFT_TOLERANCE_USD:
+                warnings.append(f"the mapped weights add up to {gap:+,.0f} USD off the flows")
         residual = r["sum_contributions"] - (r["avg_additional"] or 0.0)
         if abs(residual) > DECOMPOSITION_TOLERANCE_PP:
             warnings.append(
@@ -448,6 +561,7 @@ def trade_weighted(
                     "lines_without_weight": r["lines_without_weight"],
                 },
                 "lines": {"total": r["lines"], "with_rate": r["lines_known"]},
+                "drift": drift,
                 "warnings": warnings,
             }
         )
@@ -471,8 +585,68 @@ def weight_codes(
         "digits": spec.digits,
         "cov_from": cov_from,
     }
-    rows = _rows(con, _CODES_SQL.replace("__WHERE__", spec.where), params)
+    rows = _rows(con, _plan(_CODES_SQL, spec), params)
+    if spec.source is None:  # direct weights: the code is the flows' code
+        return [
+            {**{k: v for k, v in r.items() if k not in ("methods", "sources")},
+             "date": r["date"].isoformat()}
+            for r in rows
+        ]  # fmt: skip
     return [{**r, "date": r["date"].isoformat()} for r in rows]
+
+
+def _drift(rows: list[dict[str, Any]], top: list[dict[str, Any]], spec: Weights) -> dict[str, Any]:
+    """Mapped weights on one date: value by mapping method (identity, changed, unmatched).
+
+    ``rows``: per method, the 2024 value it carries, the part on lines with a rate, and
+    the 2024 codes contributing; ``top``: the 2024 codes with most value carried through
+    changed codes. Identity + changed = the point's matched value; + unmatched = the
+    weight table's total.
+    """
+    by = {r["method"]: r for r in rows}
+    mapped = [r for m, r in by.items() if m not in UNMATCHED_METHODS]
+    changed = [r for r in mapped if r["method"] != "identity"]
+    identity = by.get("identity", {"matched_value_usd": 0.0, "codes_2024": 0})
+    unmatched = {
+        m: {"value_usd": by[m]["value_usd"] if m in by else 0.0,
+            "codes_2024": by[m]["codes_2024"] if m in by else 0}
+        for m in UNMATCHED_METHODS
+    }  # fmt: skip
+    unmatched["no_rate"] = {
+        "value_usd": sum(r["value_usd"] - r["matched_value_usd"] for r in mapped),
+        "codes_2024": None,
+    }
+    total = sum(r["value_usd"] for r in rows)
+    identity_value = identity["matched_value_usd"]
+    changed_value = sum(r["matched_value_usd"] for r in changed)
+    unmatched_value = sum(u["value_usd"] for u in unmatched.values())
+    return {
+        "rule": spec.rule,
+        "total_value_usd": total,
+        "identity": {
+            "value_usd": identity_value,
+            "share": identity_value / total if total else None,
+            "codes_2024": identity["codes_2024"],
+        },
+        "changed": {
+            "value_usd": changed_value,
+            "share": changed_value / total if total else None,
+            "by_method": [
+                {
+                    "method": r["method"],
+                    "value_usd": r["matched_value_usd"],
+                    "codes_2024": r["codes_2024"],
+                }
+                for r in sorted(changed, key=lambda r: -r["matched_value_usd"])
+            ],
+            "top": top,
+        },
+        "unmatched": {
+            "value_usd": unmatched_value,
+            "share": unmatched_value / total if total else None,
+            **unmatched,
+        },
+    }
 
 
 def _r(value: float | None, digits: int = 6) -> float | None:
@@ -488,17 +662,35 @@ def _number(value: Any) -> float | None:
 
 # --- coverage of each measure ---------------------------------------------------------
 
+WHY_NOT_ANNOUNCED = {
+    "census-hs10-2024": [
+        "USTR's $34B/$16B/$200B/~$120B (~$160B for 4B) are the import values of the listed "
+        "products in the year before each list (2017-2018 trade); these are 2024 values of "
+        "the same 2018-2020 lines: US imports from China fell from $505bn (2017) to $429bn "
+        "(2024), most on the tariffed lists (trade diversion to other origins), and prices "
+        "and product mix moved for six years.",
+        "Renumbering: 2024 codes are carried back to the 2018-2020 lines through "
+        "us_code_map; where a 2024 code has several predecessors its value is split evenly, "
+        "so a split or merge across lists moves value between lists: smartphones "
+        "(8517.13, $40.7bn, new in 2022) are linked at heading level to 8517.12.00.80 "
+        "(List 4B) and 8517.70.00.00 (parts, List 4A), which puts $20.3bn on List 4A; "
+        "2024 codes with no 2018-2020 predecessor are left out.",
+        "List 4B (9903.88.16) never applied: it was suspended before 2019-12-15, so it "
+        "covers nothing here.",
+        "api_check.list_coverage assigns each 2024 line the list it is on in 2024 (one list "
+        "per line); here a 2018-2020 line counts when the measure is in force on it at its "
+        "first date, with the 2024 value carried back to it.",
+    ],
+}
+
 _COVERAGE_SQL = f"""
 WITH steps AS (
         SELECT DISTINCT measure_id, valid_from AS ed FROM layers
         WHERE importer = $importer AND authority <> 'MFN' AND origin = $grp
     ),
     days AS (SELECT DISTINCT ed FROM steps),
-    w AS (
-        SELECT code AS wcode, sum(value_usd) AS value FROM flows WHERE __WHERE__
-        GROUP BY code
-    ),
     {_LINES},
+    wsrc AS (__SOURCE__),
     started AS (
         -- lines whose layer of the measure starts on the step date (a new rate)
         SELECT DISTINCT e.measure_id, e.valid_from AS ed, l.code, l.wcode
@@ -512,23 +704,30 @@ WITH steps AS (
          AND m.rate > 0
         GROUP BY ALL
     ),
+    w AS (
+        SELECT ed, wcode, sum(value) AS value,
+               sum(value) FILTER (method = 'identity') AS value_identity
+        FROM wsrc GROUP BY ALL
+    ),
     f AS (
         SELECT i.measure_id, i.ed, sum(i.lines) AS lines, count(*) AS codes,
-               count(w.wcode) AS codes_with_weight, coalesce(sum(w.value), 0) AS value
-        FROM in_force i LEFT JOIN w USING (wcode) GROUP BY ALL
+               count(w.wcode) AS codes_with_weight, coalesce(sum(w.value), 0) AS value,
+               coalesce(sum(w.value_identity), 0) AS value_identity
+        FROM in_force i LEFT JOIN w ON w.ed = i.ed AND w.wcode = i.wcode GROUP BY ALL
     ),
     changed AS (
         SELECT measure_id, ed, wcode, count(DISTINCT code) AS lines FROM started GROUP BY ALL
     ),
     c AS (
         SELECT i.measure_id, i.ed, sum(i.lines) AS lines, coalesce(sum(w.value), 0) AS value
-        FROM changed i LEFT JOIN w USING (wcode) GROUP BY ALL
+        FROM changed i LEFT JOIN w ON w.ed = i.ed AND w.wcode = i.wcode GROUP BY ALL
     )
 SELECT s.measure_id, s.ed,
        coalesce(f.lines, 0) AS lines_in_force, coalesce(f.value, 0) AS value_in_force,
        coalesce(f.codes, 0) AS codes_in_force,
        coalesce(f.codes_with_weight, 0) AS codes_with_weight,
-       coalesce(c.lines, 0) AS lines_changed, coalesce(c.value, 0) AS value_changed
+       coalesce(c.lines, 0) AS lines_changed, coalesce(c.value, 0) AS value_changed,
+       coalesce(f.value_identity, 0) AS value_identity
 FROM steps s
 LEFT JOIN f USING (measure_id, ed)
 LEFT JOIN c USING (measure_id, ed)
@@ -545,13 +744,8 @@ def measure_coverage(
     bears the measure at a rate above 0 (suspended lines do not count).
     """
     if not spec.product_level:
-        missing = (
-            ": the raw data has no HS6/HS8/HS10 US imports from China for 2017-2020 "
-            "(SOURCES.md, gap A) and the 2024 HS10 imports are not yet mapped to the "
-            "2018-2020 HTS lines"
-            if importer == "US"
-            else ""
-        )
+        ours = [k for k, w in WEIGHTS.items() if w.importer == importer and w.product_level]
+        missing = f" (use {', '.join(ours)})" if ours else ""
         raise InputError(
             f"coverage needs product-level weights (HS6 or finer); {spec.name!r} is "
             f"{spec.level}, which would count whole chapters as covered{missing}"
@@ -559,7 +753,7 @@ def measure_coverage(
     info = weight_info(con, spec)
     cov_from, _until, _basis = coverage(con, importer)
     params = {"importer": importer, "grp": PARTNER[importer], "digits": spec.digits}
-    rows = _rows(con, _COVERAGE_SQL.replace("__WHERE__", spec.where), params)
+    rows = _rows(con, _plan(_COVERAGE_SQL, spec), params)
     measures = _rows(
         con,
         """SELECT measure_id, name, heading, announced_value_usd_bn FROM measures
@@ -592,6 +786,14 @@ def measure_coverage(
                 "covered_value_usd": covered,
                 "covered_share": covered / info["total_value_usd"],
                 "covered_vs_announced": covered / (announced * 1e9) if announced else None,
+                "covered_by_mapping": (
+                    {
+                        "identity_usd": first["value_identity"] if first else 0.0,
+                        "changed_usd": covered - (first["value_identity"] if first else 0.0),
+                    }
+                    if spec.source is not None
+                    else None
+                ),
                 "precision": precision.get(m["measure_id"]),
                 "steps": [
                     {
@@ -606,7 +808,13 @@ def measure_coverage(
                 ],
             }
         )
-    return {"importer": importer, "origin": PARTNER[importer], "weights": info, "measures": out}
+    return {
+        "importer": importer,
+        "origin": PARTNER[importer],
+        "weights": info,
+        "measures": out,
+        "why_not_announced": WHY_NOT_ANNOUNCED.get(spec.name),
+    }
 
 
 # --- collected duty -------------------------------------------------------------------

@@ -34,7 +34,8 @@ def series(
         str | None,
         typer.Option(
             help="weight table: piie-2017 (CN default), census-exports-hs6-2017, "
-            "census-world-exports-hs2-2017 (CN); census-hs2-2017 (US, chapter level)"
+            "census-world-exports-hs2-2017 (CN); census-hs10-2024 (US default: 2024 HS10 "
+            "imports carried back to the 2018-2020 lines), census-hs2-2017 (US, chapters)"
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
@@ -108,8 +109,42 @@ def _print(points: list[dict[str, Any]]) -> None:
         f"line, {un['no_rate']['codes']} with no rate); {un['lines_without_weight']} lines "
         "without weight"
     )
+    _print_drift(points)
     for warning in sorted({w for p in points for w in p["warnings"]}):
         out.print(f"[yellow]warning[/yellow] {warning}")
+
+
+def _print_drift(points: list[dict[str, Any]]) -> None:
+    """Nomenclature drift of mapped weights, on the first and last date."""
+    if points[0].get("drift") is None:
+        return
+    shown = [points[0], points[-1]] if len(points) > 1 else points[:1]
+    for p in shown:
+        d = p["drift"]
+        un = d["unmatched"]
+        changed = ", ".join(
+            f"{m['method']} {m['value_usd'] / 1e9:,.1f}" for m in d["changed"]["by_method"]
+        )
+        out.print(
+            f"drift on {p['date']} (USD bn of {d['total_value_usd'] / 1e9:,.1f}): identity "
+            f"{d['identity']['value_usd'] / 1e9:,.1f}; changed codes "
+            f"{d['changed']['value_usd'] / 1e9:,.1f} ({changed}); unmatched "
+            f"{un['value_usd'] / 1e9:,.1f} (no 2018-2020 predecessor "
+            f"{un['no_2018_2020_predecessor']['value_usd'] / 1e9:,.1f}, not in code map "
+            f"{un['not_in_code_map']['value_usd'] / 1e9:,.1f}, no line in force "
+            f"{un['no_line_in_force']['value_usd'] / 1e9:,.1f}, no rate "
+            f"{un['no_rate']['value_usd'] / 1e9:,.1f})"
+        )
+    top = points[-1]["drift"]["changed"]["top"]
+    if top:
+        out.print(
+            "largest changed codes: "
+            + "; ".join(
+                f"{t['code']} {t['value_usd'] / 1e9:,.1f}bn over {t['n_predecessors']} "
+                f"line(s) ({', '.join(t['methods'])})"
+                for t in top
+            )
+        )
 
 
 def _pct(value: float | None) -> str:
@@ -130,7 +165,9 @@ def coverage(
     w = result["weights"]
     table = Table(title=f"{result['importer']} measures on goods of {result['origin']}: "
                   f"{w['year']} value covered ({w['name']})")  # fmt: skip
+    mapped = any(m.get("covered_by_mapping") for m in result["measures"])
     columns = ("measure", "first in force", "lines", "codes", "covered USD bn",
+               *(("of which identity / changed codes",) if mapped else ()),
                "announced USD bn", "steps (date: lines in force / USD bn; changed)")  # fmt: skip
     for column in columns:
         table.add_column(column, overflow="fold")
@@ -141,10 +178,20 @@ def coverage(
             for s in m["steps"]
         )
         announced = m["announced_value_usd_bn"]
+        split = m.get("covered_by_mapping")
+        by_mapping = (
+            (f"{split['identity_usd'] / 1e9:.1f} / {split['changed_usd'] / 1e9:.1f}",)
+            if mapped and split
+            else ()
+        )
         table.add_row(
             m["measure_id"], m["first_date"] or "", str(m["lines"]), str(m["weight_codes"]),
-            f"{m['covered_value_usd'] / 1e9:.1f}", "" if announced is None else f"{announced:g}",
-            steps,
+            f"{m['covered_value_usd'] / 1e9:.1f}", *by_mapping,
+            "" if announced is None else f"{announced:g}", steps,
         )  # fmt: skip
     out.print(table)
     out.print(f"weights: {w['description']} ({w['source']})")
+    if w.get("mapping"):
+        out.print(f"mapping: {w['mapping']}")
+    for note in result.get("why_not_announced") or []:
+        out.print(f"- {note}")

@@ -731,9 +731,20 @@ _TIERS = (
 _CARVED = (("carved_out_same_hts8", 8), ("carved_out_same_hs6", 6))
 METHOD_RANK = {
     "identity": 0,
-    **{name: i + 1 for i, (name, _n, _d) in enumerate(_TIERS)},
-    **{name: len(_TIERS) + i + 1 for i, (name, _n) in enumerate(_CARVED)},
+    "curated": 1,
+    **{name: i + 2 for i, (name, _n, _d) in enumerate(_TIERS)},
+    **{name: len(_TIERS) + i + 2 for i, (name, _n) in enumerate(_CARVED)},
 }
+OVERRIDES_FILE = "concordance/hts_overrides.yaml"
+
+
+def curated_links(authored: Path) -> pd.DataFrame:
+    """Authored correspondences (code_a, code_b) that take precedence over the heuristics."""
+    from ..yamlload import load_yaml
+
+    entries = load_yaml(authored / OVERRIDES_FILE) or []
+    rows = [(e["from"], to) for e in entries for to in e["to"]]
+    return pd.DataFrame(rows, columns=["code_a", "code_b"])
 
 
 def _norm(text: pd.Series) -> pd.Series:
@@ -756,13 +767,21 @@ def _snapshot(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _step(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Map every code of snapshot ``a`` to codes of ``b`` (code_a, code_b, method)."""
+def _step(a: pd.DataFrame, b: pd.DataFrame, curated: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Map every code of snapshot ``a`` to codes of ``b`` (code_a, code_b, method).
+
+    ``curated`` links (authored, cited) apply first to codes that vanish between ``a``
+    and ``b`` when all their targets exist in ``b``; the heuristics handle the rest.
+    """
     keep = a[a.code.isin(b.code)]
     same = pd.DataFrame({"code_a": keep.code, "code_b": keep.code, "method": "identity"})
     gone = a[~a.code.isin(b.code)]
     new = b[~b.code.isin(a.code)]
     found = []
+    if curated is not None and len(curated):
+        links = curated[curated.code_a.isin(gone.code) & curated.code_b.isin(b.code)]
+        found.append(links.assign(method="curated", rank=-1))
+        gone = gone[~gone.code.isin(links.code_a)]
     for rank, (name, n, with_desc) in enumerate(_TIERS):
         left = gone.assign(key=gone[f"k{n}"])
         right = new.assign(key=new[f"k{n}"])
@@ -794,6 +813,7 @@ def build_code_map(
     report: ValidationReport,
 ) -> pd.DataFrame:
     """The 2018-2020 to 2024 HTS10 map (see the module docstring)."""
+    curated = curated_links(authored_dir())
     snaps: list[tuple[str, str, pd.DataFrame]] = [
         (file, edition, _snapshot(rows)) for file, edition, rows in old_revisions
     ]
@@ -819,7 +839,7 @@ def build_code_map(
     )  # fmt: skip
     lost = []
     for i in range(len(snaps) - 1):
-        step = _step(snaps[i][2], snaps[i + 1][2])
+        step = _step(snaps[i][2], snaps[i + 1][2], curated)
         active = frontier[frontier.start <= i]
         waiting = frontier[frontier.start > i]
         moved = active.merge(step, left_on="cur", right_on="code_a", how="left")
