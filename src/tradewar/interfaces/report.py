@@ -188,7 +188,7 @@ def _averages_section() -> str:
 
     cn_us = api_series.series("CN", "US")
     cn_other = api_series.series("CN", "other", dates=[p["date"] for p in cn_us])
-    us_cn = api_series.series("US", "CN", weights="census-hs2-2017")
+    us_cn = api_series.series("US", "CN")
     collected = api_series.collected_duty("2017-01-01", "2020-12-31")
     charts = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -228,10 +228,14 @@ def _averages_section() -> str:
         + _table(headers, rows)
         + "<h3>2017 trade covered by each Chinese measure</h3>"
         + _table(["measure", "from", "covered ($bn)", "announced ($bn)"], cover_rows)
-        + "<h3>US on China: statutory (HS2 weights) and collected duty</h3>"
+        + "<h3>US on China: statutory and collected duty</h3>"
         + "<p>No product-level US imports for 2017-2020 exist in the data, so the US "
-        "statutory series is weighted at HS2 chapters (Census 2017); the collected-duty "
-        "rate is Census calculated duty divided by value.</p>" + charts[1]
+        "statutory series is weighted by 2024 US imports from China (Census HS10), carried "
+        "back to the 2018-2020 lines through the HTS revisions; the drift is reported with "
+        "every point (<code>tradewar series --importer US --json</code>). 2024 trade is "
+        "already low on the tariffed goods, so these weights understate the pre-war "
+        "average. The collected-duty rate is Census calculated duty divided by value.</p>"
+        + charts[1]
     )
 
 
