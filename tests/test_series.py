@@ -405,7 +405,8 @@ def test_us_coverage_per_list_vs_list_coverage(real_store: Path):
     difference is 2024 codes with no 2018-2020 predecessor (list_coverage puts them on a
     list through the Budget Lab list; here they are unmatched) and codes split across
     lists. List 4A is within $2.5bn of list_coverage (smartphones, 8517.13, are linked
-    to their List 4B predecessors by a curated correspondence). List 4B never applied (suspended): 0 here, ~$120bn of 2024 imports there.
+    to their List 4B predecessors by a curated correspondence). List 4B never applied
+    (suspended): 0 here, ~$120bn of 2024 imports there.
     """
     ours = {m["measure_id"]: m for m in api_series.coverage("US", store=real_store)["measures"]}
     theirs = {

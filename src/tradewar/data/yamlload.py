@@ -59,3 +59,47 @@ def load_yaml(path: Path) -> Any:
         raise SourceError(f"{where}: invalid YAML: {what}") from None
     except yaml.YAMLError as exc:
         raise SourceError(f"{path}: invalid YAML: {exc}") from None
+
+
+def load_yaml_lines(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Load ``path`` like ``load_yaml`` and also return where each value starts.
+
+    The second item maps a path of keys and list indexes (``("changes", 0, "rate")``)
+    to the 1-based line of that key (for a mapping entry) or item (for a list entry);
+    ``()`` is the document itself. Validation errors can then name the line.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise SourceError(f"{where}: invalid YAML: {what}") from None
+    except yaml.YAMLError as exc:
+        raise SourceError(f"{path}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _mark_lines(node, (), node.start_mark.line + 1, lines)
+    return data, lines
+
+
+def _mark_lines(
+    node: yaml.Node, where: tuple[Any, ...], line: int, lines: dict[tuple[Any, ...], int]
+) -> None:
+    lines[where] = line
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            _mark_lines(value_node, (*where, key), key_node.start_mark.line + 1, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _mark_lines(item, (*where, index), item.start_mark.line + 1, lines)

@@ -372,3 +372,6 @@ from . import cli_check  # noqa: E402,F401
 
 # isort: split
 from . import cli_series  # noqa: E402,F401
+from .cli_serve import serve  # noqa: E402,F401
+
+from . import cli_policy  # noqa: E402,F401  # isort: skip

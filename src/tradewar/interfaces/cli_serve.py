@@ -1,0 +1,62 @@
+"""The ``tradewar serve`` command: the HTTP API and the dashboard on the local store.
+
+``cli.py`` imports this module at its end; the command attaches to ``cli.app``.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Annotated
+
+import typer
+
+from ..config import store_path
+from ..errors import TradewarError
+from .cli import app, err
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    time_limit: Annotated[
+        float, typer.Option(min=0.1, max=600, help="seconds a request may run")
+    ] = 15.0,
+    max_upload_mb: Annotated[
+        float, typer.Option(min=0.01, max=1024, help="bulk upload limit, MB")
+    ] = 10.0,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = True,
+) -> None:
+    """Serve the HTTP API (/api, OpenAPI at /api/openapi.json) and the dashboard (/)."""
+    import uvicorn
+
+    from .web import Limits, create_app
+
+    _check_port(host, port)
+    limits = Limits(time_s=time_limit, max_upload=int(max_upload_mb * 1024 * 1024))
+    application = create_app(store_path(), limits)  # no store: StoreError, exit code 2
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning[/yellow] listening on {host}: the service has no login")
+    url = f"http://{_url_host(host)}:{port}/"
+    print(f"tradewar: serving {store_path()} on {url} (Ctrl-C stops)", flush=True)
+    uvicorn.run(
+        application, host=host, port=port, log_level="warning", access_log=access_log,
+        timeout_graceful_shutdown=5,
+    )  # fmt: skip
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with one clear line if the address cannot be bound."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise TradewarError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
