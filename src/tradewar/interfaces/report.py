@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from .. import api
+from ..config import REPO_ROOT
 from ..data.store import open_store
 from ..engine.line_series import line_series, measure_rate_series
 
@@ -239,6 +240,86 @@ def _averages_section() -> str:
     )
 
 
+def _inline_chart(plot: Any, result: dict[str, Any], name: str) -> str:
+    """Run a plotting function into a temporary SVG and return the inline <svg>."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        text = plot(result, Path(tmp) / f"{name}.svg").read_text(encoding="utf-8")
+    return text[text.index("<svg") :]
+
+
+COMMITMENT_HEADERS = ["category", "2017 ($bn)", "2020 target ($bn)", "2020 actual ($bn)",
+                      "attainment"]  # fmt: skip
+
+
+def _commitments_section() -> str:
+    """Phase One purchases against the targets, and what the example rules trigger."""
+    from .. import api_policy
+
+    result = api_policy.commitments("phase-one", "us-exports", "2020-12")
+    rows = [
+        [
+            _e(c["name"]),
+            "" if c["baseline_2017"] is None else f"{c['baseline_2017'] / 1e9:,.1f}",
+            "" if c["target"] is None else f"{c['target'] / 1e9:,.1f}",
+            "" if c["actual"] is None else f"{c['actual'] / 1e9:,.1f}",
+            "not checkable" if c["attainment_pct"] is None else f"{c['attainment_pct']:.1f}%",
+        ]
+        for c in [*result["categories"], result["total"]]
+    ]
+    triggered = []
+    for rules in sorted((REPO_ROOT / "rules").glob("*.yaml")):
+        for t in api_policy.enforce(rules)["triggered"]:
+            action = t["action"]
+            triggered.append(
+                [_e(rules.name), _e(t["date"]), _e(t["description"]),
+                 _e(f"{action['op']} {action['measure']} {action.get('rate', '')} "
+                    f"from {action.get('effective', '')}")]
+            )  # fmt: skip
+    return (
+        f"<p>Basis: {_e(result['basis']['description'])}. Targets are the 2017 baseline "
+        "plus the Annex 6.1 increments, pro-rated by the 2017 monthly pattern; services "
+        "cannot be checked from goods data (docs/policy.md).</p>"
+        + _inline_chart(api_policy.plot_commitments, result, "commitments")
+        + _table(COMMITMENT_HEADERS, rows)
+        + "<h3>Enforcement rules (rules/*.yaml): what would have triggered</h3>"
+        + _table(["rules", "date", "rule", "action"], triggered)
+    )
+
+
+def _scenarios_section() -> str:
+    """The shipped scenarios against the baseline, with the impact model's totals."""
+    from .. import api_policy
+
+    rows, charts = [], []
+    for path in sorted((REPO_ROOT / "scenarios").glob("*.yaml")):
+        result = api_policy.scenario_run(path)
+        d = result["delta"]
+        rows.append(
+            [
+                _e(result["name"]),
+                _e(result["description"]),
+                _e(f"{result['period']['from']} to {result['period']['to']}"),
+                f"{d['avg_tariff_pp']:+.2f}",
+                f"{d['import_change'] / 1e9:+,.1f}",
+                f"{d['revenue'] / 1e9:+,.1f}",
+                f"{d['consumer_cost'] / 1e9:+,.1f}",
+                f"{d['deadweight_loss'] / 1e9:+,.1f}",
+            ]
+        )
+        charts.append(_inline_chart(api_policy.plot_scenario, result, result["name"]))
+    headers = ["scenario", "what changes", "period", "avg tariff (pp)", "imports ($bn)",
+               "revenue ($bn)", "consumer cost ($bn)", "deadweight loss ($bn)"]  # fmt: skip
+    return (
+        "<p>Partial-equilibrium impact (Armington-style, in the spirit of WITS-SMART) "
+        "with the parameters and sources in data/parameters/impact.yaml; US weights are "
+        "2024 imports carried back to the 2018-2020 lines.</p>"
+        + _table(headers, rows)
+        + "".join(charts)
+    )
+
+
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:.5em 0 1.5em}
@@ -281,8 +362,8 @@ and to a legal citation.</p>
 date the schedule changes. These are not trade-weighted.</p>{_line_chart(series, ends)}</section>
 <section><h2>The duty on a shipment</h2>{_examples_section()}</section>
 <section><h2>Trade-weighted averages and coverage of trade</h2>{_averages_section()}</section>
-<section><h2>Commitments and enforcement</h2>
-<p class=pending>Not yet available: Phase One commitments are not yet modelled.</p></section>
+<section><h2>Commitments and enforcement</h2>{_commitments_section()}</section>
+<section><h2>Scenarios: what the alternatives would have cost</h2>{_scenarios_section()}</section>
 <section><h2>Checked articles</h2>
 <p class=pending>Not yet available: the article checker has not landed.</p></section>
 <section><h2>Validation report of the build</h2>{validation}</section>

@@ -1,0 +1,39 @@
+"""The main job: the tour writes one self-contained HTML report from the store."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).with_name("tradewar")
+
+
+def test_tour_writes_a_self_contained_report(real_store, tmp_path):
+    out = tmp_path / "report.html"
+    env = {**os.environ, "TRADEWAR_HOME": str(real_store.parent)}
+    proc = subprocess.run(
+        [str(BIN), "tour", "--output", str(out)], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    html = out.read_text(encoding="utf-8")
+    # no CDN, no external scripts, styles or images
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "<script" not in html
+    assert len(re.findall(r"<svg", html)) >= 6
+    for heading in (
+        "The schedules: lists and rounds",
+        "The duty on a shipment",
+        "Trade-weighted averages and coverage of trade",
+        "Commitments and enforcement",
+        "Scenarios: what the alternatives would have cost",
+        "Validation report of the build",
+    ):
+        assert heading in html
+    # every worked example shows its citation and a total
+    assert "84 FR 20459" in html and "税委会公告〔2018〕5号" in html
+    assert "no-deal-march-2019" in html
+    # capabilities that have not landed say so and show no data
+    assert "Not yet available: the article checker has not landed." in html
