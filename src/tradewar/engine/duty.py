@@ -29,7 +29,7 @@ PANEL_LOOKUP = """
 LAYERS_LOOKUP = """
     SELECT * FROM layers
     WHERE importer = $importer AND (origin = '*' OR origin = $origin)
-      AND list_contains($prefixes, code)
+      AND code BETWEEN $lowest AND $code AND list_contains($prefixes, code)
       AND valid_from <= $entered AND (valid_until IS NULL OR valid_until > $entered)
       AND (export_from IS NULL OR export_from <= $exported)
       AND (export_until IS NULL OR export_until > $exported)
@@ -136,6 +136,8 @@ def _layers(
         "importer": s.importer,
         "origin": s.origin,
         "prefixes": prefixes,
+        "lowest": prefixes[0],
+        "code": code,
         "entered": s.entered,
         "exported": exported,
     }

@@ -249,7 +249,10 @@ def _add_parents(con: duckdb.DuckDBPyConnection) -> None:
          AND p.valid_until >= pi.valid_until
         GROUP BY ALL;
 
+        -- stored in code order, so that DuckDB's zone maps answer a lookup by code
+        -- from one row group instead of a scan
         CREATE OR REPLACE TABLE panel AS
+        SELECT * FROM (
         SELECT importer, origin_group, code, length(code) AS code_level, TRUE AS is_leaf,
                valid_from, valid_until, export_from, export_until,
                mfn_rate, mfn_kind, mfn_text, mfn_spec_amount, mfn_spec_unit, mfn_heading,
@@ -272,5 +275,6 @@ def _add_parents(con: duckdb.DuckDBPyConnection) -> None:
             FROM _parent_rows r
             JOIN _alive a ON a.importer = r.importer AND a.origin_group = r.origin_group
              AND a.parent = r.code AND a.valid_from = r.valid_from
-        ) r;
+        ) r
+        ) ORDER BY importer, code, origin_group, valid_from, export_from NULLS FIRST;
     """)
