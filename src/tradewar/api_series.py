@@ -24,6 +24,7 @@ from .countries import importer_code
 from .data.store import coverage as store_coverage
 from .data.store import open_store
 from .engine import series as engine
+from .engine.shipment import parse_date
 from .errors import InputError
 
 PLOT_SUFFIXES = (".png", ".svg", ".html")
@@ -140,12 +141,7 @@ def collected_duty(
 
 
 def _date(value: str | dt.date, what: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+    return parse_date(value, what)
 
 
 # --- charts -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..charts import save_figure
 from ..config import authored_dir, raw_dir
 from ..data.sources.flows import HS6_EXPORTS
 from ..errors import CoverageError, InputError, SourceError
@@ -977,9 +978,4 @@ def plot(result: dict[str, Any], path: str | Path) -> Path:
         wrap=True,
     )
     fig.tight_layout(rect=(0, 0.04, 1, 0.96))
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, format=target.suffix[1:].lower(), dpi=160)
-    except OSError as exc:
-        raise InputError(f"cannot write {target}: {exc.strerror}") from None
-    return target
+    return save_figure(fig, target)

@@ -43,6 +43,7 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..charts import save_figure
 from ..config import store_path
 from ..data.compile import compile_measure, step_until
 from ..data.report import ValidationReport
@@ -1142,9 +1143,4 @@ def plot(result: dict[str, Any], path: str | Path) -> Path:
         wrap=True,
     )
     fig.tight_layout(rect=(0, 0.05, 1, 0.95))
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, format=target.suffix[1:].lower(), dpi=160)
-    except OSError as exc:
-        raise InputError(f"cannot write {target}: {exc.strerror}") from None
-    return target
+    return save_figure(fig, target)
