@@ -45,20 +45,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 def load_yaml(path: Path) -> Any:
     """Load ``path``; raise ``SourceError`` naming the file and line on any problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise SourceError(f"{where}: invalid YAML: {what}") from None
-    except yaml.YAMLError as exc:
-        raise SourceError(f"{path}: invalid YAML: {exc}") from None
+    return _compose(Path(path))[0]
 
 
 def load_yaml_lines(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
@@ -68,7 +55,15 @@ def load_yaml_lines(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     to the 1-based line of that key (for a mapping entry) or item (for a list entry);
     ``()`` is the document itself. Validation errors can then name the line.
     """
-    path = Path(path)
+    data, node = _compose(Path(path))
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _mark_lines(node, (), node.start_mark.line + 1, lines)
+    return data, lines
+
+
+def _compose(path: Path) -> tuple[Any, yaml.Node | None]:
+    """The document's data and its node tree, or a ``SourceError`` naming file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -86,10 +81,7 @@ def load_yaml_lines(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
         raise SourceError(f"{path}: invalid YAML: {exc}") from None
     finally:
         loader.dispose()
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _mark_lines(node, (), node.start_mark.line + 1, lines)
-    return data, lines
+    return data, node
 
 
 def _mark_lines(
