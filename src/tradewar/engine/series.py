@@ -493,6 +493,24 @@ def weight_info(con: duckdb.DuckDBPyConnection, spec: Weights) -> dict[str, Any]
     }
 
 
+def _plan_params(
+    con: duckdb.DuckDBPyConnection,
+    importer: str,
+    group: str,
+    dates: list[dt.date],
+    spec: Weights,
+) -> dict[str, Any]:
+    """The named parameters the series and weight-code plans share."""
+    cov_from, _until, _basis = coverage(con, importer)
+    return {
+        "dates": dates,
+        "importer": importer,
+        "grp": group,
+        "digits": spec.digits,
+        "cov_from": cov_from,
+    }
+
+
 def trade_weighted(
     con: duckdb.DuckDBPyConnection,
     importer: str,
@@ -502,14 +520,7 @@ def trade_weighted(
 ) -> list[dict[str, Any]]:
     """One point per date (see the module docstring); percent for averages."""
     info = weight_info(con, spec)
-    cov_from, _until, _basis = coverage(con, importer)
-    params = {
-        "dates": dates,
-        "importer": importer,
-        "grp": group,
-        "digits": spec.digits,
-        "cov_from": cov_from,
-    }
+    params = _plan_params(con, importer, group, dates, spec)
     rows = _rows(con, _plan(_SERIES_SQL, spec), params)
     out = []
     for r in rows:
@@ -577,14 +588,7 @@ def weight_codes(
 ) -> list[dict[str, Any]]:
     """Per date and weight code: value, lines, rate (percent, simple average of the
     lines; NULL when no line or no rate) and whether any line bears a non-MFN measure."""
-    cov_from, _until, _basis = coverage(con, importer)
-    params = {
-        "dates": dates,
-        "importer": importer,
-        "grp": group,
-        "digits": spec.digits,
-        "cov_from": cov_from,
-    }
+    params = _plan_params(con, importer, group, dates, spec)
     rows = _rows(con, _plan(_CODES_SQL, spec), params)
     if spec.source is None:  # direct weights: the code is the flows' code
         return [
