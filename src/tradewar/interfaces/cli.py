@@ -375,3 +375,5 @@ from . import cli_series  # noqa: E402,F401
 from .cli_serve import serve  # noqa: E402,F401
 
 from . import cli_policy  # noqa: E402,F401  # isort: skip
+from . import cli_news  # noqa: E402,F401  # isort: skip
+from . import cli_timeline  # noqa: E402,F401  # isort: skip

@@ -1,0 +1,1 @@
+"""Reading news articles: claims, events, verdicts and the timeline (issue 5)."""
