@@ -353,9 +353,14 @@ def test_check_engine(client):
 # --- what has not landed: 501, never data ------------------------------------------------
 
 
+CAPS = capabilities()
 PENDING = [
-    ("get", "/api/timeline", None),
-    ("post", "/api/articles/check", {"text": "China bought $50bn of US farm goods."}),
+    *([] if CAPS["timeline"] else [("get", "/api/timeline", None)]),
+    *(
+        []
+        if CAPS["article_check"]
+        else [("post", "/api/articles/check", {"text": "China bought $50bn of US farm goods."})]
+    ),
 ]
 POLICY = [
     ("get", "/api/commitments", None),
@@ -411,6 +416,69 @@ def test_scenarios(client):
         _error(client.post("/api/scenarios/run", json=bad), 422, loc)
 
 
+DOCUMENTS = Path(__file__).resolve().parents[2] / "shared" / "documents"
+AP_STORY = DOCUMENTS / "001_12f69727ac1a6bf2.txt"
+
+
+@pytest.mark.skipif(not CAPS["article_check"], reason="the article checker has not landed")
+@pytest.mark.skipif(not AP_STORY.is_file(), reason="shared example articles not found")
+def test_article_check(client, real_store):
+    from tradewar import api_news
+
+    text = AP_STORY.read_text(encoding="utf-8")
+    response = client.post("/api/articles/check", json={"text": text, "date": "2019-02-20"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["article"]["date"] == "2019-02-20" and body["article"]["date_basis"] == "option"
+    expected = api_news.check_text(text, date="2019-02-20", source="<request>", store=real_store)
+    assert [(c["kind"], c["start"], c["verdict"]) for c in body["claims"]] == [
+        (c["kind"], c["start"], c["verdict"]) for c in expected["claims"]
+    ]
+    change = next(c for c in body["claims"] if c["kind"] == "tariff_rate_change")
+    assert change["as_of_article"]["verdict"] == "supported"
+    assert "2019-05-10" in change["as_turned_out"]["summary"]
+    assert all(e["source"] for c in body["claims"] for e in c["evidence"])
+    # the same article uploaded as a file
+    upload = client.post(
+        "/api/articles/check/file",
+        params={"date": "2019-02-20"},
+        files={"file": ("ap.txt", text.encode(), "text/plain")},
+    )
+    assert upload.status_code == 200, upload.text
+    assert upload.json()["article"]["source"] == "ap.txt"
+    assert [c["verdict"] for c in upload.json()["claims"]] == [c["verdict"] for c in body["claims"]]
+    _error(client.post("/api/articles/check", json={"text": "x", "date": "2019-13-45"}), 422,
+           ["body", "date"])  # fmt: skip
+    _error(
+        client.post("/api/articles/check/file", files={"file": ("a.txt", b"", "text/plain")}),
+        422,
+        ["body", "file"],
+    )
+    garbage = bytes(range(256)) * 8
+    _error(
+        client.post("/api/articles/check/file", files={"file": ("a.bin", garbage, "x/y")}),
+        422,
+        ["body", "file"],
+    )
+
+
+@pytest.mark.skipif(not CAPS["timeline"], reason="the timeline has not landed")
+def test_timeline(client, real_store):
+    from tradewar import api_news
+
+    response = client.get("/api/timeline", params={"from": "2018-12-01", "to": "2019-06-30"})
+    assert response.status_code == 200, response.text
+    items = response.json()
+    assert items == json.loads(json.dumps(api_news.timeline("2018-12-01", "2019-06-30",
+                                                            store=real_store)))  # fmt: skip
+    dates = [i["date"] for i in items]
+    assert dates and all("2018-12-01" <= d <= "2019-06-30" for d in dates)
+    assert "2019-05-10" in dates  # the List 3 increase, from the schedule
+    _error(client.get("/api/timeline", params={"from": "2019-02-01", "to": "2019-01-01"}), 422,
+           ["query", "to"])  # fmt: skip
+    _error(client.get("/api/timeline", params={"from": "x"}), 422, ["query", "from"])
+
+
 def test_pending_inputs_are_still_validated(client):
     _error(client.post("/api/articles/check", json={"text": ""}), 422, ["body", "text"])
     _error(client.post("/api/articles/check", json={"txt": "x"}), 422, ["body", "text"])
@@ -437,7 +505,8 @@ def test_openapi_dashboard_and_info(client):
         assert not external, (asset, external)
     info = client.get("/api/info").json()
     assert info["store"]["built_at"] and {c["importer"] for c in info["coverage"]} == {"US", "CN"}
-    assert info["capabilities"]["duty"] and not info["capabilities"]["article_check"]
+    assert info["capabilities"]["duty"]
+    assert info["capabilities"]["article_check"] == CAPS["article_check"]
     assert client.get("/docs").status_code == 404  # FastAPI's docs page would load a CDN
 
 

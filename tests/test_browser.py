@@ -2,8 +2,8 @@
 
 The service runs in a thread (uvicorn on a free loopback port) on the session's real
 store. The test loads the dashboard, checks that the timeline chart is drawn from data,
-hovers it, runs a product lookup and a duty, tries the article checker (not yet
-available: it must say so), and saves a screenshot of each page under tmp_path.
+hovers it, runs a product lookup and a duty, checks an article
+(claims highlighted with verdicts), and saves a screenshot of each page under tmp_path.
 Playwright's own browser download is never used: ``executable_path`` is Debian's.
 """
 
@@ -136,14 +136,23 @@ def test_product_lookup(page, base_url, tmp_path):
     assert not page.errors
 
 
-def test_article_checker_says_not_yet(page, base_url, tmp_path):
+def test_article_checker(page, base_url, tmp_path):
     _open(page, base_url, "articles")
-    assert "Not yet available" in page.locator("#article-status-initial").inner_text()
-    page.fill("#article-text", "China bought $50bn of US farm goods in 2020.")
+    page.fill(
+        "#article-text",
+        "Without an agreement, a 10 percent tariff increase imposed in July on USD200 billion "
+        "of Chinese goods is due to rise to 25 percent on March 2.",
+    )
+    page.fill("#article-date", "2019-02-20")
     page.click("#article-check")
-    result = page.locator("#article-result [data-status='501']")
-    result.wait_for(timeout=30_000)
-    assert "not yet available" in result.inner_text().lower()
+    result = page.locator("#article-result .checked")
+    result.wait_for(timeout=60_000)
+    claims = page.locator("#article-result .claim")
+    assert claims.count() >= 1
+    assert page.locator("#article-result .article-text mark").count() >= 1
+    kinds = [claims.nth(i).get_attribute("data-kind") for i in range(claims.count())]
+    assert "tariff_rate_change" in kinds
+    assert "2019-05-10" in result.inner_text()  # as it turned out
     page.screenshot(path=tmp_path / "articles.png", full_page=True)
     assert not page.errors
 

@@ -43,11 +43,14 @@ def web_schema(real_store):
     return schemathesis.openapi.from_asgi("/api/openapi.json", app)
 
 
-# scenario runs take seconds each: tested in test_api_http.py, not fuzzed
+# scenario runs and article checks (a language model over up to 50,000 characters) take
+# seconds each: tested in test_api_http.py, not fuzzed
 schema = (
     schemathesis.pytest.from_fixture("web_schema")
     .exclude(tag=TAG)
     .exclude(path="/api/scenarios/run")
+    .exclude(path="/api/articles/check")
+    .exclude(path="/api/articles/check/file")
 )
 
 

@@ -35,5 +35,9 @@ def test_tour_writes_a_self_contained_report(real_store, tmp_path):
     # every worked example shows its citation and a total
     assert "84 FR 20459" in html and "税委会公告〔2018〕5号" in html
     assert "no-deal-march-2019" in html
-    # capabilities that have not landed say so and show no data
-    assert "Not yet available: the article checker has not landed." in html
+    # the example articles, checked: claims highlighted by verdict, with their evidence
+    assert "Checked articles" in html and "Not yet available: the article checker" not in html
+    assert 'class="v-supported' in html and "not checkable" in html
+    assert "83 FR 65198" in html and "weight year 2024" in html
+    assert "pledge has no schedule" in html and "no services data" in html
+    assert "2019-05-10" in html and 'class="tw-timeline"' in html

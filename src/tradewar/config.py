@@ -36,3 +36,12 @@ def home_dir() -> Path:
 def store_path() -> Path:
     """Path of the compiled DuckDB store."""
     return home_dir() / STORE_NAME
+
+
+def documents_dir() -> Path:
+    """Example news articles: ``$TRADEWAR_DOCUMENTS``, else ``../shared/documents`` beside
+    the repository (the raw data's sibling)."""
+    env = os.environ.get("TRADEWAR_DOCUMENTS")
+    if env:
+        return Path(env).expanduser().resolve()
+    return (REPO_ROOT.parent / "shared" / "documents").resolve()

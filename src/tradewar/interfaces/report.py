@@ -320,6 +320,45 @@ def _scenarios_section() -> str:
     )
 
 
+def _articles_section() -> str:
+    """The example articles (``config.documents_dir()``) checked, and the merged timeline."""
+    from .. import api_news
+    from ..config import documents_dir
+    from ..news.report_html import CSS as NEWS_CSS
+    from ..news.report_html import article_fragment, esc, timeline_fragment
+    from ..news.schema import CheckedArticle
+
+    docs = api_news.documents()
+    if not docs:
+        return (
+            f"<p class=pending>No example articles in {_e(documents_dir())} "
+            "(set TRADEWAR_DOCUMENTS).</p>"
+        )
+    checked = [api_news.check_file(p) for p in docs]
+    parts = [
+        "<p>Each claim is highlighted in its verdict's colour and checked against the schedule "
+        "(with its announced and postponed steps), the coverage engine, the trade flows and "
+        "the commitment records; the evidence names every source and tolerance.</p>"
+    ]
+    for i, (path, body) in enumerate(zip(docs, checked, strict=True)):
+        model = CheckedArticle.model_validate(body)
+        title = model.article.title or path.name
+        parts.append(
+            f'<div class="tw-news"><h3>{esc(title)} <span class="tw-muted">({esc(path.name)})'
+            f"</span></h3>{article_fragment(model, prefix=f'a{i + 1}', level=4)}</div>"
+        )
+    try:
+        items = api_news.timeline(checked=checked)
+    except ImportError:
+        timeline = "<p class=pending>The merged timeline has not landed.</p>"
+    else:
+        timeline = f'<div class="tw-news">{timeline_fragment(items)}</div>'
+    parts.append(
+        "<h3>The merged timeline: the schedule's dated measures and the events</h3>" + timeline
+    )
+    return f"<style>{NEWS_CSS}</style>" + "".join(parts)
+
+
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:.5em 0 1.5em}
@@ -364,8 +403,7 @@ date the schedule changes. These are not trade-weighted.</p>{_line_chart(series,
 <section><h2>Trade-weighted averages and coverage of trade</h2>{_averages_section()}</section>
 <section><h2>Commitments and enforcement</h2>{_commitments_section()}</section>
 <section><h2>Scenarios: what the alternatives would have cost</h2>{_scenarios_section()}</section>
-<section><h2>Checked articles</h2>
-<p class=pending>Not yet available: the article checker has not landed.</p></section>
+<section><h2>Checked articles</h2>{_articles_section()}</section>
 <section><h2>Validation report of the build</h2>{validation}</section>
 """
     page = (

@@ -29,7 +29,7 @@ from .render import JSON
 from .service import Limits, Service
 
 STATIC = Path(__file__).resolve().parent / "static"
-UPLOAD_PATHS = frozenset({"/api/duty/bulk"})
+UPLOAD_PATHS = frozenset({"/api/duty/bulk", "/api/articles/check/file"})
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -76,6 +76,14 @@ def policy_router(service: Service) -> APIRouter | None:
     return policy_routes.build_router(service)
 
 
+def news_router(service: Service) -> tuple[APIRouter, bool, bool]:
+    """The article checker and the timeline (issue 5), each when its modules import."""
+    from . import news_routes
+
+    check, timeline = news_routes.available(), news_routes.timeline_available()
+    return news_routes.build_router(service, check, timeline), check, timeline
+
+
 def create_app(store: Path | None = None, limits: Limits | None = None) -> FastAPI:
     """The service on ``store`` (default: the store under TRADEWAR_HOME)."""
     from .errors import BodyLimit
@@ -103,7 +111,9 @@ def create_app(store: Path | None = None, limits: Limits | None = None) -> FastA
     policy = policy_router(service)
     if policy is not None:
         app.include_router(policy)
-    app.include_router(pending.build_router(policy is not None))
+    news, check, timeline = news_router(service)
+    app.include_router(news)
+    app.include_router(pending.build_router(policy is not None, check, timeline))
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi_alias() -> JSON:

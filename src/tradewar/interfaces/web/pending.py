@@ -44,8 +44,9 @@ def not_yet(what: str) -> NotYetAvailable:
     return NotYetAvailable(f"not yet available: {PENDING[what]}")
 
 
-def build_router(policy: bool) -> APIRouter:
-    """The 501 endpoints; ``policy``: commitments and scenarios are wired elsewhere."""
+def build_router(policy: bool, check: bool = False, timeline: bool = False) -> APIRouter:
+    """The 501 endpoints; ``policy``: commitments and scenarios are wired elsewhere;
+    ``check``, ``timeline``: the article checker, the timeline are (``news_routes``)."""
     router = APIRouter(prefix="/api", tags=[TAG], responses=NOT_YET, default_response_class=JSON)
 
     if not policy:
@@ -64,12 +65,16 @@ def build_router(policy: bool) -> APIRouter:
         async def run_scenario(request: Annotated[ScenarioRun, Body()]) -> JSON:
             raise not_yet("scenarios")
 
-    @router.post("/articles/check", summary="Check an article's claims (not yet)")
-    async def check_article(request: Annotated[ArticleCheck, Body()]) -> JSON:
-        raise not_yet("article_check")
+    if not check:
 
-    @router.get("/timeline", summary="The dated events of the trade war (not yet)")
-    async def timeline() -> JSON:
-        raise not_yet("timeline")
+        @router.post("/articles/check", summary="Check an article's claims (not yet)")
+        async def check_article(request: Annotated[ArticleCheck, Body()]) -> JSON:
+            raise not_yet("article_check")
+
+    if not timeline:
+
+        @router.get("/timeline", summary="The dated events of the trade war (not yet)")
+        async def timeline() -> JSON:
+            raise not_yet("timeline")
 
     return router

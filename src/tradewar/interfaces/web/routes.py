@@ -341,6 +341,8 @@ def capabilities() -> dict[str, bool]:
         policy = False
     else:
         policy = True
+    from .news_routes import available, timeline_available
+
     return {
         "duty": True,
         "bulk": True,
@@ -352,8 +354,8 @@ def capabilities() -> dict[str, bool]:
         "check_engine": api_check is not None,
         "commitments": policy,
         "scenarios": policy,
-        "article_check": False,
-        "timeline": False,
+        "article_check": available(),
+        "timeline": timeline_available(),
     }
 
 

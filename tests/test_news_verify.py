@@ -1,0 +1,203 @@
+"""Verification of claims (tradewar.news.verify) on claims built here, against the real
+store: the schedule with its history, the coverage engine, the flows, the commitments."""
+
+from __future__ import annotations
+
+import pytest
+
+from tradewar.news.schema import Article, Claim
+from tradewar.news.verify import verify_claims
+
+pytestmark = pytest.mark.realdata
+
+
+def _article(date: str | None) -> Article:
+    return Article(source="<test>", format="text", text="x", date=date, date_basis="option")
+
+
+def _claim(kind: str, **fields: object) -> Claim:
+    return Claim(kind=kind, text="claim", start=0, end=1, fields=fields, confidence=0.9)
+
+
+def _one(real_store, claim: Claim, date: str | None = "2019-02-20") -> Claim:
+    (out,) = verify_claims([claim], _article(date), store=real_store)
+    return out
+
+
+LIST3 = dict(importer="US", origin="CN", from_rate=0.10, scope_value_usd=200e9)
+
+
+def test_list3_rate_change_as_of_article_and_as_turned_out(real_store):
+    c = _one(real_store, _claim("tariff_rate_change", **LIST3, to_rate=0.25,
+                                effective_date="2019-03-02"))  # fmt: skip
+    assert c.evidence[0].value == "us.s301.list3"  # matched by rates, value and date
+    assert c.as_of_article.verdict == "supported"
+    assert "2019-03-02" in c.as_of_article.summary and "83 FR 65198" in c.as_of_article.summary
+    pending = [e for e in c.as_of_article.evidence if "pending" in e.statistic]
+    assert pending and pending[0].value["planned_from"] == "2019-03-02"
+    assert pending[0].note is None  # the outcome was not known on the article's date
+    turned = c.as_turned_out
+    assert turned.verdict == "partly"  # 25% came, but on 2019-05-10, not 2019-03-02
+    assert "2019-05-10" in turned.summary and "84 FR 20459" in turned.summary
+    assert "84 FR 7966" in turned.summary  # the postponement "until further notice"
+    took = [e for e in turned.evidence if "took effect" in e.statistic]
+    assert took[0].value["from"] == "2019-05-10" and took[0].value["export_from"] == "2019-05-10"
+    assert c.verdict == "supported"
+
+
+def test_list3_imposed_in_july_is_contradicted_in_part(real_store):
+    c = _one(real_store, _claim("tariff_rate_change", **LIST3, to_rate=0.25,
+                                effective_date="2019-03-02", imposed_date="2018-07",
+                                imposed_text="in July"))  # fmt: skip
+    assert c.as_of_article.verdict == "supported"
+    assert c.verdict == "partly"
+    assert "in July" in c.reason and "2018-09-24" in c.reason
+
+
+def test_wrong_list3_rate_is_contradicted(real_store):
+    c = _one(real_store, _claim("tariff_rate_change", **LIST3, to_rate=0.30,
+                                effective_date="2019-03-02"))  # fmt: skip
+    assert c.verdict == "contradicted"
+    assert c.as_of_article.verdict == "contradicted"
+    assert "30%" in c.as_of_article.summary
+    assert c.as_turned_out.verdict == "contradicted"  # 30% never took effect
+
+
+def test_rate_change_dated_after_the_postponement(real_store):
+    """On 2019-03-15 the increase was postponed 'until further notice': nothing pending."""
+    c = _one(real_store, _claim("tariff_rate_change", **LIST3, to_rate=0.25,
+                                effective_date="2019-03-02"), date="2019-03-15")  # fmt: skip
+    assert c.as_of_article.verdict != "supported"
+
+
+def test_tariff_rate_levels(real_store):
+    ok = _one(real_store, _claim("tariff_rate", importer="US", origin="CN", rate=0.10))
+    assert ok.verdict == "supported"
+    assert "us.s301.list3" in ok.as_of_article.summary
+    never = _one(real_store, _claim("tariff_rate", importer="US", origin="CN", rate=0.30))
+    assert never.verdict == "contradicted"
+
+
+def test_goods_value_inside_and_outside_tolerance(real_store):
+    inside = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN",
+                                     value_usd=200e9, referent="Chinese goods"))  # fmt: skip
+    assert inside.verdict == "supported"
+    engine = next(e for e in inside.evidence if e.statistic.startswith("engine coverage"))
+    assert engine.value["weight_year"] == 2024 and engine.value["comparable"] is False
+    assert 50e9 < engine.value["covered_value_usd"] < 200e9
+    assert "weight year 2024" in engine.note and engine.tolerance
+    # China's third round: the engine's 2017 weights are the trade it was announced on
+    cn = _one(real_store, _claim("goods_value_covered", importer="CN", origin="US",
+                                 value_usd=60e9))  # fmt: skip
+    engine = next(e for e in cn.evidence if e.statistic.startswith("engine coverage"))
+    assert engine.value["comparable"] is True and engine.value["weight_year"] == 2017
+    covered = engine.value["covered_value_usd"]
+    expected = "supported" if abs(covered / 60e9 - 1) <= 0.10 else "partly"
+    assert cn.verdict == expected
+    near = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN",
+                                   value_usd=175e9))  # fmt: skip
+    assert near.verdict == "partly"  # -12.5% from List 3's $200bn: inside 25%, not 10%
+    outside = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN",
+                                      value_usd=80e9))  # fmt: skip
+    assert outside.verdict == "contradicted"  # nearest announced value ($120bn) is 33% off
+    running = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN",
+                                      value_usd=250e9))  # fmt: skip
+    assert running.verdict == "supported"  # lists 1-3 in force on the article's date
+    assert "us.s301.list3" in running.evidence[0].statistic
+
+
+def test_flow_claim_states_both_statistics(real_store):
+    c = _one(real_store, _claim("trade_flow_change", flow="china_imports_from_us",
+                                reporter_basis="china_customs", period="2019-01",
+                                change=-0.40, comparison="yoy"))  # fmt: skip
+    assert c.verdict == "not_checkable"
+    assert "is not in the data" in c.reason and "different statistic" in c.reason
+    mirror = c.evidence[0]
+    assert "reporter US" in mirror.source and "flow export" in mirror.source
+    assert -0.35 < mirror.value["change"] < -0.20  # US exports, 2019-01 vs 2018-01
+    annual = c.evidence[1]
+    assert "reporter CN" in annual.source and "2019 vs 2018" in annual.statistic
+    # the same statistic the data holds: a claim of the US-export change is checked
+    same = _one(
+        real_store,
+        _claim(
+            "trade_flow_change",
+            flow="us_exports_to_china",
+            period="2019-01",
+            change=round(mirror.value["change"], 2),
+        ),
+    )
+    assert same.verdict == "supported"
+    wrong = _one(real_store, _claim("trade_flow_change", flow="us_exports_to_china",
+                                    period="2019-01", change=-0.60))  # fmt: skip
+    assert wrong.verdict == "contradicted"
+
+
+def test_pledge_is_not_checkable_with_phase_one_evidence(real_store):
+    c = _one(
+        real_store,
+        _claim(
+            "purchase_commitment",
+            buyer="CN",
+            seller="US",
+            amount_usd=1.2e12,
+            scope="goods and services",
+            horizon="over the next several years",
+        ),
+        date="2018-12-11",
+    )
+    assert c.verdict == "not_checkable"
+    assert c.reason.startswith("pledge has no schedule") and "no services data" in c.reason
+    stats = {e.statistic.split(":")[0] for e in c.evidence}
+    assert {"commitment record pledge-2018-12", "phase-one"} <= stats
+    attained = next(e for e in c.evidence if "attainment" in e.statistic)
+    assert 0 < attained.value["attainment_pct"] < 100
+
+
+def test_deadlines_against_the_record(real_store):
+    truce = _one(real_store, _claim("deadline", what="truce", duration_days=90,
+                                    start_date="2018-12-01"), date="2018-12-11")  # fmt: skip
+    assert truce.evidence[0].value == "2019-03-01"
+    assert truce.verdict == "supported" and truce.as_of_article.verdict == "supported"
+    assert truce.as_turned_out.verdict == "partly"
+    assert "2019-02-24" in truce.as_turned_out.summary
+    assert "2019-05-10" in truce.as_turned_out.summary
+    nothing = _one(real_store, _claim("deadline", what="x", date="2019-07-04"))
+    assert nothing.verdict == "not_checkable" and nothing.reason
+
+
+def test_unusable_claims_are_not_checkable_with_a_reason(real_store):
+    claims = [
+        _claim("trade_flow_change", flow="eu_imports", period="2019-01", change=-0.1),
+        _claim("tariff_rate_change", importer="US", origin="CN", to_rate=0.99),
+        _claim("goods_value_covered"),
+    ]
+    for c in verify_claims(claims, _article("2019-02-20"), store=real_store):
+        assert c.verdict == "not_checkable" and c.reason
+
+
+def test_events_against_curated_events_and_the_schedule(real_store):
+    truce = _one(real_store, _claim("event", action="truce", date="2018-12-02"), "2018-12-11")
+    assert truce.verdict == "supported"
+    assert any("buenos-aires-truce" in e.source for e in truce.evidence)
+    planned = _one(real_store, _claim("event", action="tariff_action", date="2019-03-02"))
+    assert planned.verdict == "supported"
+    assert any(e.value.get("planned_from") == "2019-03-02" for e in planned.evidence)
+    nothing = _one(real_store, _claim("event", action="arrest", date="2019-08-01"))
+    assert nothing.verdict == "not_checkable" and "no curated arrest" in nothing.reason
+    undated = _one(real_store, _claim("event", action="arrest"))
+    assert undated.verdict == "not_checkable" and "no resolved date" in undated.reason
+
+
+def test_planned_event_that_happened_later_is_partly(real_store):
+    planned = dict(action="indictment", date="2018-12-12", date_text="as early as Wednesday")
+    c = _one(real_store, _claim("event", **planned, planned=True), date="2018-12-11")
+    assert c.verdict == "partly" and "30 days" in c.reason
+    assert c.as_turned_out.verdict == "partly" and "2018-12-20" in c.as_turned_out.summary
+    assert "8 days" in c.as_turned_out.summary
+    # the same event not marked as planned gets no slack
+    c = _one(real_store, _claim("event", **planned), date="2018-12-11")
+    assert c.verdict == "not_checkable"
+    # a plan with nothing in the following 30 days stays not checkable
+    c = _one(real_store, _claim("event", **{**planned, "date": "2019-08-01"}, planned=True))
+    assert c.verdict == "not_checkable"
