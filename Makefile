@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: tour test lint bench clean
+.PHONY: tour test lint bench bench-engines clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bulk_duty.py --rows 10000000
+
+bench-engines: $(STAMP)
+	$(BIN)/python bench/engines.py --rows 10000000 --json
 
 clean:
 	rm -rf $(VENV) tradewar-report.html

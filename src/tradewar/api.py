@@ -67,12 +67,23 @@ def duty_frame(shipments: pd.DataFrame, store: Path | None = None) -> pd.DataFra
 
 
 def bulk(
-    input_path: Path, output: Path, store: Path | None = None, progress: Any = None
+    input_path: Path,
+    output: Path,
+    store: Path | None = None,
+    progress: Any = None,
+    engine: str = "duckdb",
+    partition_by: str | None = "auto",
+    spark_master: str | None = None,
+    aggregate: Path | None = None,
 ) -> BulkResult:
-    """Rate a file or directory of shipments into a Parquet file."""
+    """Rate a file or directory of shipments into Parquet, on DuckDB or Spark
+    (see ``engine.bulk.bulk_duty`` for partitioning and the aggregate)."""
     path = store or store_path()
     open_store(path).close()  # fail fast with a clear message
-    return bulk_duty(path, input_path, output, progress=progress)
+    return bulk_duty(
+        path, input_path, output, progress=progress, engine=engine, partition_by=partition_by,
+        spark_master=spark_master, aggregate=aggregate,
+    )  # fmt: skip
 
 
 def check_bulk_input(input_path: Path, store: Path | None = None) -> None:

@@ -184,12 +184,21 @@ def duty(
     unit: Annotated[str | None, typer.Option(help="unit of the quantity, e.g. kg")] = None,
     input_path: Annotated[Path | None, typer.Option("--input", help="bulk: CSV/Parquet")] = None,
     output: Annotated[Path | None, typer.Option("--output", help="bulk: output Parquet")] = None,
-    engine: Annotated[str, typer.Option(help="bulk engine: duckdb")] = "duckdb",
+    engine: Annotated[str, typer.Option(help="bulk engine: duckdb or spark")] = "duckdb",
+    spark_master: Annotated[
+        str | None, typer.Option(help="bulk on spark: spark.master (TRADEWAR_SPARK_MASTER)")
+    ] = None,
+    partition_by: Annotated[
+        str, typer.Option(help="bulk: output partition columns, 'auto' (input's) or 'none'")
+    ] = "auto",
+    aggregate: Annotated[
+        Path | None, typer.Option(help="bulk: also write duty by month/importer/origin here")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The duty on one shipment, or on a file of shipments (--input/--output)."""
     if input_path is not None or output is not None:
-        _bulk(input_path, output, engine, json_out)
+        _bulk(input_path, output, engine, json_out, spark_master, partition_by, aggregate)
         return
     if code is None:
         raise TradewarError("give a product CODE, or --input and --output for a bulk file")
@@ -203,11 +212,19 @@ def duty(
     _print_duty(result)
 
 
-def _bulk(input_path: Path | None, output: Path | None, engine: str, json_out: bool) -> None:
+def _bulk(
+    input_path: Path | None,
+    output: Path | None,
+    engine: str,
+    json_out: bool,
+    spark_master: str | None = None,
+    partition_by: str = "auto",
+    aggregate: Path | None = None,
+) -> None:
     if input_path is None or output is None:
         raise TradewarError("bulk mode needs both --input and --output")
-    if engine != "duckdb":
-        raise TradewarError(f"engine {engine!r} is not available: use duckdb")
+    if engine not in ("duckdb", "spark"):
+        raise TradewarError(f"engine {engine!r} is not available: use duckdb or spark")
     api.check_bulk_input(input_path)
     with Progress(
         TextColumn("rating shipments"),
@@ -217,7 +234,11 @@ def _bulk(input_path: Path | None, output: Path | None, engine: str, json_out: b
         transient=True,
     ) as bar:
         task = bar.add_task("rating", total=100)
-        result = api.bulk(input_path, output, progress=lambda pct: bar.update(task, completed=pct))
+        result = api.bulk(
+            input_path, output, progress=lambda pct: bar.update(task, completed=pct),
+            engine=engine, partition_by=partition_by, spark_master=spark_master,
+            aggregate=aggregate,
+        )  # fmt: skip
     summary = {
         "rows": result.rows,
         "rated": result.rated,
@@ -225,13 +246,17 @@ def _bulk(input_path: Path | None, output: Path | None, engine: str, json_out: b
         "output": str(result.output),
         "rejects": str(result.rejects),
         "seconds": round(result.seconds, 3),
+        "engine": result.engine,
+        "partition_by": result.partition_by,
     }
+    if result.aggregate is not None:
+        summary["aggregate"] = str(result.aggregate)
     if json_out:
         _json(summary)
     else:
         out.print(
             f"{result.rated:,} rows rated -> {result.output}; {result.rejected:,} rejected "
-            f"-> {result.rejects} ({result.seconds:.2f} s)"
+            f"-> {result.rejects} ({result.seconds:.2f} s, {result.engine})"
         )
 
 

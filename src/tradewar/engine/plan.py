@@ -1,0 +1,257 @@
+"""The bulk relational plan, written once and run on DuckDB or Spark SQL.
+
+The plan is SQL text over named relations that each backend binds
+(``engine/backends.py``):
+
+* ``source``: the shipments as read (CSV as text, or Parquet with its own types);
+* ``keyed_panel``: the stacked rate panel keyed by export-date class ``cls`` (one row
+  per importer, origin group, code, interval and class), exported from the store;
+* ``coverage``: the dates each importer's schedule covers.
+
+``shipments_sql`` normalises and validates each row, ``rated_sql`` joins it to the
+panel (hash join on the key, entry date inside the row's interval; the intervals of one
+key are disjoint), ``output_sql`` and ``rejects_sql`` split the result, and
+``aggregate_sql`` sums a rated dataset into trade-weighted rates by month, importer and
+origin. The two SQL dialects differ only in the few spellings of :class:`Dialect`; the
+export-date classes are a ``CASE`` over the schedule's cut dates, known before the plan
+is written, so no lambda, list function or Python UDF is on the hot path.
+
+``SCHEDULE_SQL`` builds the keyed panel from the store; it runs in DuckDB, where the
+store lives, and its tables travel to Spark as Parquet (:data:`SCHEDULE_TABLES`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pycountry
+
+REQUIRED = ("code", "importer", "origin", "entered", "value")
+CODE_PATTERN = r"^\d{6}(\d{2}(\d{2}[AB]?)?)?$"
+CODE_SEPARATORS = r"[.\s-]"  # removed from codes before they are checked
+PANEL_COLUMNS = (
+    "mfn_rate", "mfn_text", "mfn_heading", "s301_rate", "s301_heading",
+    "s232_rate", "s232_heading", "ret_rate", "ret_heading", "adval_rate", "total_rate",
+)  # fmt: skip
+OUTPUT_COLUMNS = (*PANEL_COLUMNS, "duty", "approx")
+# names the plan gives its own columns: an input column so named is not passed through
+RESERVED = frozenset((
+    *OUTPUT_COLUMNS, "exported", "origin_group", "cls", "reason", "note",
+    "code_input", "entered_input", "exported_input", "value_input",
+))  # fmt: skip
+INPUT_TEXT = ("code_input", "entered_input", "exported_input", "value_input")
+# the schedule tables the plan reads, as the store's DuckDB builds them
+SCHEDULE_TABLES = ("keyed_panel", "coverage", "cuts")
+AGGREGATE_KEYS = ("month", "importer", "origin")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The spellings that differ between DuckDB SQL and Spark SQL."""
+
+    name: str
+
+    @property
+    def spark(self) -> bool:
+        return self.name == "spark"
+
+    def ident(self, name: str) -> str:
+        """A quoted column name."""
+        if self.spark:
+            return "`" + name.replace("`", "``") + "`"
+        return '"' + name.replace('"', '""') + '"'
+
+    def text(self, value: str) -> str:
+        """A string literal (Spark SQL reads backslash escapes in literals)."""
+        value = value.replace("\\", "\\\\") if self.spark else value
+        return "'" + value.replace("'", "\\'" if self.spark else "''") + "'"
+
+    def strip_all(self, expr: str, pattern: str) -> str:
+        """``expr`` with every match of ``pattern`` removed."""
+        flags = "" if self.spark else ", 'g'"
+        return f"regexp_replace({expr}, {self.text(pattern)}, ''{flags})"
+
+    def full_match(self, expr: str, pattern: str) -> str:
+        """Whether the whole of ``expr`` matches ``pattern`` (anchored with ^ and $)."""
+        if self.spark:
+            return f"({expr} RLIKE {self.text(pattern)})"
+        return f"regexp_full_match({expr}, {self.text(pattern)})"
+
+    def broadcast(self, alias: str) -> str:
+        """A hint to ship a small relation to every worker (a comment to DuckDB)."""
+        return f"/*+ BROADCAST({alias}) */" if self.spark else ""
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+DIALECTS = {"duckdb": DUCKDB, "spark": SPARK}
+
+
+SCHEDULE_SQL = f"""
+CREATE OR REPLACE TEMP TABLE cuts AS
+    SELECT DISTINCT d AS cut FROM (
+        SELECT export_from AS d FROM s.panel WHERE export_from IS NOT NULL
+        UNION SELECT export_until FROM s.panel WHERE export_until IS NOT NULL);
+-- a shipment's class is the number of cut dates on or before its export date (or
+-- entry date); a panel row is repeated for every class its export window spans
+CREATE OR REPLACE TEMP TABLE keyed_panel AS
+    WITH ranked AS (SELECT cut, row_number() OVER (ORDER BY cut) AS pos FROM cuts),
+    classes AS (SELECT 0 AS cls UNION ALL SELECT pos FROM ranked),
+    bounded AS (
+        SELECT p.*, c.cls,
+               (SELECT pos FROM ranked WHERE cut = p.export_from) AS from_pos,
+               (SELECT pos FROM ranked WHERE cut = p.export_until) AS until_pos
+        FROM s.panel p, classes c
+    )
+    SELECT importer, origin_group, code, cls, valid_from, valid_until,
+           {", ".join(PANEL_COLUMNS)}, approx, ambiguous, expressible
+    FROM bounded
+    WHERE (export_from IS NULL OR cls >= from_pos)
+      AND (export_until IS NULL OR cls < until_pos)
+    -- a parent code can have overlapping rows (lines with and without an export
+    -- window); keep one per key, the ambiguous one first, as duty.py does
+    QUALIFY row_number() OVER (
+        PARTITION BY importer, origin_group, code, valid_from, cls
+        ORDER BY ambiguous DESC, export_from NULLS LAST, export_until NULLS LAST
+    ) = 1;
+CREATE OR REPLACE TEMP TABLE coverage AS SELECT importer, cov_from, cov_until FROM s.coverage;
+"""
+
+
+def _class_case(expr: str, cuts: Sequence[dt.date]) -> str:
+    """The export-date class of ``expr``: how many cut dates are on or before it."""
+    if not cuts:
+        return "0"
+    arms = " ".join(
+        f"WHEN {expr} < DATE '{cut.isoformat()}' THEN {i}" for i, cut in enumerate(sorted(cuts))
+    )
+    return f"CASE {arms} ELSE {len(cuts)} END"
+
+
+def _countries() -> str:
+    return ", ".join(f"'{c.alpha_2}'" for c in pycountry.countries)
+
+
+def passed_columns(columns: Sequence[str]) -> list[str]:
+    """Input columns carried through to the output unchanged."""
+    return [c for c in columns if c.lower() not in (*REQUIRED, *RESERVED)]
+
+
+def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -> str:
+    """Normalise and validate each row of ``source``; ``reason`` is NULL on good rows."""
+    exported = "exported" if "exported" in columns else "NULL"
+    extra = "".join(f", {d.ident(c)}" for c in passed_columns(columns))
+    day = "coalesce(n.exported, n.entered)"
+    code = d.strip_all("trim(CAST(code AS STRING))", CODE_SEPARATORS)
+    return f"""
+    WITH norm AS (
+        SELECT
+            code AS code_input,
+            upper({code}) AS code,
+            upper(trim(CAST(importer AS STRING))) AS importer,
+            upper(trim(CAST(origin AS STRING))) AS origin,
+            CAST(entered AS STRING) AS entered_input,
+            TRY_CAST(entered AS DATE) AS entered,
+            TRY_CAST({exported} AS DATE) AS exported,
+            CAST({exported} AS STRING) AS exported_input,
+            CAST(value AS STRING) AS value_input,
+            TRY_CAST(value AS DOUBLE) AS value{extra}
+        FROM source
+    )
+    SELECT n.*,
+        CASE n.importer WHEN 'US' THEN (CASE WHEN n.origin = 'CN' THEN 'CN' ELSE '*' END)
+                        WHEN 'CN' THEN (CASE WHEN n.origin = 'US' THEN 'US' ELSE '*' END)
+        END AS origin_group,
+        {_class_case(day, cuts)} AS cls,
+        CASE
+            WHEN n.code IS NULL OR NOT {d.full_match("n.code", CODE_PATTERN)}
+                THEN 'malformed code: expected HS6, HTS8 or HTS10 digits'
+            WHEN n.importer IS NULL OR n.importer NOT IN ('US', 'CN')
+                THEN 'unknown importer: expected US or CN'
+            WHEN n.origin IS NULL OR n.origin NOT IN ({_countries()})
+                THEN 'unknown origin country: expected an ISO alpha-2 code'
+            WHEN n.origin = n.importer THEN 'origin equals importer'
+            WHEN n.entered IS NULL THEN 'entry date missing or not YYYY-MM-DD'
+            WHEN n.exported_input IS NOT NULL AND trim(n.exported_input) <> ''
+                 AND n.exported IS NULL THEN 'export date not YYYY-MM-DD'
+            WHEN n.exported > n.entered THEN 'export date after entry date'
+            WHEN n.value_input IS NOT NULL AND trim(n.value_input) <> ''
+                 AND (n.value IS NULL OR isnan(n.value) OR n.value < 0)
+                THEN 'value is not a non-negative number'
+            WHEN n.entered < cv.cov_from OR n.entered >= cv.cov_until
+                THEN 'entry date outside the schedule coverage'
+        END AS reason
+    FROM norm n
+    LEFT JOIN coverage cv ON cv.importer = n.importer
+    """
+
+
+def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
+    """Every row of ``shipments`` with its panel row (if any), duty, reason and note."""
+    head = ["code", "importer", "origin", "entered", "exported", "value"]
+    carried = [*INPUT_TEXT, *head, *passed_columns(columns), "origin_group"]
+    ship = ", ".join(f"sh.{d.ident(c)}" for c in carried)
+    panel = ", ".join(f"p.{c}" for c in PANEL_COLUMNS)
+    return f"""
+    SELECT {d.broadcast("p")} {ship}, {panel},
+        sh.value * p.total_rate AS duty, p.approx,
+        coalesce(sh.reason, CASE
+            WHEN p.code IS NULL THEN 'code not in the schedule on the entry date'
+            WHEN p.ambiguous
+                THEN 'parent code whose lines differ in duty: give the full line'
+        END) AS reason,
+        CASE WHEN p.code IS NOT NULL AND NOT p.expressible
+             THEN 'MFN rate ' || coalesce(p.mfn_text, 'missing')
+                  || ' is not ad valorem: total and duty need a quantity'
+        END AS note
+    FROM shipments sh
+    LEFT JOIN keyed_panel p
+      ON p.importer = sh.importer AND p.origin_group = sh.origin_group
+     AND p.code = sh.code AND p.cls = sh.cls
+     AND sh.entered >= p.valid_from AND sh.entered < p.valid_until
+    """
+
+
+def output_columns(columns: Sequence[str]) -> list[str]:
+    """The columns of the rated output, in order."""
+    head = ["code", "importer", "origin", "entered", "exported", "value"]
+    return [*head, *passed_columns(columns), "origin_group", *OUTPUT_COLUMNS, "note"]
+
+
+def output_sql(d: Dialect, columns: Sequence[str], partition_by: Sequence[str] = ()) -> str:
+    """The rated rows of ``rated``, partition columns last (as hive writers want them)."""
+    names = [c for c in output_columns(columns) if c not in partition_by] + list(partition_by)
+    return f"SELECT {', '.join(d.ident(c) for c in names)} FROM rated WHERE reason IS NULL"
+
+
+def rejects_sql(d: Dialect) -> str:
+    """The rejected rows of ``rated`` as they were written, with the reason."""
+    return """
+    SELECT code_input AS code, importer, origin, entered_input AS entered,
+           exported_input AS exported, value_input AS value, reason
+    FROM rated WHERE reason IS NOT NULL
+    """
+
+
+def aggregate_sql(d: Dialect) -> str:
+    """Sum a rated dataset (relation ``rated_out``) by entry month, importer and origin.
+
+    ``tw_rate`` is the trade-weighted total rate: duty over the value of the rows that
+    have a duty (a rate and a value); ``avg_rate`` the simple average over rated rows.
+    Rows with no rate (not ad valorem) or no value are counted, never taken as 0.
+    """
+    return """
+    SELECT substr(CAST(entered AS STRING), 1, 7) AS month, importer, origin,
+           count(*) AS shipments,
+           count(total_rate) AS with_rate,
+           sum(value) AS value,
+           sum(CASE WHEN duty IS NOT NULL THEN value END) AS dutiable_value,
+           sum(duty) AS duty,
+           sum(duty) / sum(CASE WHEN duty IS NOT NULL THEN value END) AS tw_rate,
+           avg(total_rate) AS avg_rate
+    FROM rated_out
+    GROUP BY substr(CAST(entered AS STRING), 1, 7), importer, origin
+    ORDER BY month, importer, origin
+    """
