@@ -10,7 +10,8 @@ reported apart as ``startup_seconds``), rows/s, the peak resident memory of the 
 process tree (the Python process and, for Spark, its JVM; sampled from /proc every
 0.1 s), and a checksum of the output computed the same way, by DuckDB, on both outputs
 (row count and the wrapped sum of a hash of every row's key, rates and duty: it does
-not depend on row order or on how the rows are split into files).
+not depend on row order or on how the rows are split into files). The entries are
+under ``engines`` and, for convenience, also at the top level (``report["spark"]``).
 
     python bench/engines.py --rows 10000000 --json [--engines duckdb,spark]
                             [--partitions year|month] [--spark-master local[2]]
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -175,7 +177,7 @@ def main() -> None:
             entry["rows_per_s"] = round(entry["rows"] / entry["seconds"])
             entry["output_files"] = len(list(dst.rglob("*.parquet")))
             report["engines"][engine] = entry
-            __import__("shutil").rmtree(dst)
+            shutil.rmtree(dst)
     sums = {e["checksum"] for e in report["engines"].values()}
     report["checksums_agree"] = len(sums) == 1
     if {"duckdb", "spark"} <= set(report["engines"]):
@@ -185,6 +187,8 @@ def main() -> None:
             "peak_rss_mb": round(spark["peak_rss_mb"] / duck["peak_rss_mb"], 3),
         }
     report["machine"] = f"{os.cpu_count()} cores; spark {args.spark_master or 'local[2]'}"
+    # each engine's entry also at the top level (``report["spark"]["rows_per_s"]``)
+    report.update({name: entry for name, entry in report["engines"].items()})
     if args.json:
         print(json.dumps(report))
     else:
