@@ -22,38 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from tradewar.config import store_path
 from tradewar.data.store import open_store
-
-
-def generate(store: Path, rows: int, out: Path, seed: int = 7) -> None:
-    """Write ``rows`` synthetic shipments to ``out`` (Parquet) with DuckDB."""
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{store}' AS s (READ_ONLY)")
-    con.execute(f"SELECT setseed({1 / seed})")
-    con.execute("""
-        CREATE TEMP TABLE codes AS
-        SELECT row_number() OVER () - 1 AS i, importer, code FROM (
-            SELECT DISTINCT importer, code FROM s.panel
-            WHERE is_leaf AND valid_from <= DATE '2019-06-01'
-              AND valid_until > DATE '2019-06-01')
-    """)
-    n_codes = con.execute("SELECT count(*) FROM codes").fetchone()[0]
-    con.execute(f"""
-        COPY (
-            SELECT c.code, c.importer,
-                   CASE WHEN random() < 0.8 THEN (CASE c.importer WHEN 'US' THEN 'CN' ELSE 'US' END)
-                        ELSE (['DE', 'JP', 'MX', 'VN', 'KR'])[1 + (g.i % 5)::INT] END AS origin,
-                   DATE '2018-01-01' + CAST(floor(random() * 730) AS INTEGER) AS entered,
-                   round(100 + random() * 100000, 2) AS value
-            FROM range({rows}) g(i)
-            JOIN codes c ON c.i = CAST(floor(random() * {n_codes}) AS BIGINT)
-        ) TO '{out}' (FORMAT parquet)
-    """)
-    con.close()
+from tradewar.engine.synthetic import generate_shipments as generate
 
 
 def _child(store: str, src: str, dst: str, queue: mp.Queue) -> None:

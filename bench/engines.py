@@ -29,52 +29,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bulk_duty import generate
-
 from tradewar.config import store_path
 from tradewar.data.store import open_store
-
-KEYS = {"year": "year(entered)", "month": "year(entered) * 100 + month(entered)"}
-CHECKSUM_COLUMNS = (
-    "code", "importer", "origin", "entered", "exported", "value", "origin_group",
-    "mfn_rate", "s301_rate", "s232_rate", "ret_rate", "total_rate", "duty",
-)  # fmt: skip
+from tradewar.engine.synthetic import PARTITION_KEYS, partitioned_shipments
+from tradewar.engine.synthetic import output_checksum as checksum
 
 
 def make_dataset(store: Path, rows: int, root: Path, key: str) -> None:
     """``rows`` synthetic shipments as a Parquet dataset partitioned by ``key``."""
-    flat = root.with_suffix(".flat.parquet")
-    generate(store, rows, flat)
-    con = duckdb.connect()
-    try:
-        con.execute("SET preserve_insertion_order = false")
-        con.execute(
-            f"COPY (SELECT *, {KEYS[key]} AS {key} FROM read_parquet('{flat}')) "
-            f"TO '{root}' (FORMAT parquet, PARTITION_BY ({key}))"
-        )
-    finally:
-        con.close()
-        flat.unlink()
-
-
-def checksum(output: Path) -> dict:
-    """Count, wrapped hash sum and duty sum of a rated dataset, order-independent."""
-    glob = f"{output}/**/*.parquet" if output.is_dir() else str(output)
-    columns = ", ".join(CHECKSUM_COLUMNS)
-    con = duckdb.connect()
-    try:
-        count, hashes, duty = con.execute(
-            f"""SELECT count(*), sum(hash({columns})::HUGEINT) % 18446744073709551616,
-                       sum(round(duty, 6))
-                FROM read_parquet('{glob}', hive_partitioning = true)"""
-        ).fetchone()
-    finally:
-        con.close()
-    return {"checksum": f"{count}:{int(hashes or 0):x}", "duty_sum": round(float(duty or 0), 2)}
+    partitioned_shipments(store, rows, root, key)
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -150,7 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--engines", default="duckdb,spark")
-    parser.add_argument("--partitions", choices=sorted(KEYS), default="year")
+    parser.add_argument("--partitions", choices=sorted(PARTITION_KEYS), default="year")
     parser.add_argument("--spark-master", default=None)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temp dir")
     parser.add_argument("--json", action="store_true")

@@ -69,9 +69,11 @@ def _error(response, status, loc=None, text=None):
 
 
 def _same(got, expected):
-    """Equal, floats to 1e-6: DuckDB's parallel sums may differ in the last bits run to run."""
+    """Equal, floats to one unit of the 6th decimal: DuckDB's parallel sums may differ in
+    the last bits run to run, and the series rounds to 6 decimals, so a sum on a rounding
+    boundary (9.1328125) may round either way (9.132812 or 9.132813)."""
     if isinstance(expected, float) or isinstance(got, float):
-        assert got == pytest.approx(expected, rel=1e-9, abs=1e-6)
+        assert got == pytest.approx(expected, rel=1e-9, abs=1.5e-6)
     elif isinstance(expected, dict):
         assert isinstance(got, dict) and got.keys() == expected.keys()
         for key in expected:

@@ -41,3 +41,7 @@ def test_tour_writes_a_self_contained_report(real_store, tmp_path):
     assert "83 FR 65198" in html and "weight year 2024" in html
     assert "pledge has no schedule" in html and "no services data" in html
     assert "2019-05-10" in html and 'class="tw-timeline"' in html
+    # one plan, two engines: the same dataset rated by DuckDB and Spark, checksums equal
+    assert "One plan, two engines" in html
+    assert "<b>The checksums agree.</b>" in html, "the engines' checksums differ or one failed"
+    assert len(set(re.findall(r"<code>(100000:[0-9a-f]+)</code>", html))) == 1
