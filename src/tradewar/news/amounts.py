@@ -38,7 +38,7 @@ _PERCENT_RE = re.compile(
     rf"(?<![\w.])(?P<num>{_NUM})\s?(?:-\s?)?(?:percent|per cent|%|pct)(?:age points?)?",
     re.IGNORECASE,
 )
-_WORD_NUM = {
+WORD_NUMBERS = {  # number words, shared by the date and claim rules
     "one": 1,
     "two": 2,
     "three": 3,
@@ -56,7 +56,7 @@ _WORD_NUM = {
 }
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _DURATION_RE = re.compile(
-    r"(?<![\w.])(?P<num>\d+|" + "|".join(_WORD_NUM) + r")[- ](?P<unit>day|week|month|year)s?\b",
+    r"(?<![\w.])(?P<num>\d+|" + "|".join(WORD_NUMBERS) + r")[- ](?P<unit>day|week|month|year)s?\b",
     re.IGNORECASE,
 )
 _DOWN = re.compile(
@@ -163,7 +163,7 @@ def find_durations(text: str) -> list[Duration]:
     out: list[Duration] = []
     for m in _DURATION_RE.finditer(text):
         raw = m.group("num").lower()
-        count = int(raw) if raw.isdigit() else _WORD_NUM[raw]
+        count = int(raw) if raw.isdigit() else WORD_NUMBERS[raw]
         unit = m.group("unit").lower()
         out.append(Duration(m.group(0), m.start(), m.end(), count * _UNIT_DAYS[unit], unit, count))
     return out

@@ -72,7 +72,6 @@ _HORIZON = re.compile(
     r"|\bby\s+(?:the\s+end\s+of\s+)?(?P<year>20\d\d)\b",
     re.I,
 )
-_SMALL = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
 def _country(word: str | None) -> str | None:
@@ -436,7 +435,7 @@ def _purchase_claims(sent: _Sentence, ref: str | None) -> list[Claim]:
         fields["horizon"] = hm.group(0)
         if hm["n"]:
             n = hm["n"].lower()
-            fields["horizon_years"] = int(n) if n.isdigit() else _SMALL.get(n)
+            fields["horizon_years"] = int(n) if n.isdigit() else _amounts.WORD_NUMBERS.get(n)
         elif hm["year"]:
             fields["horizon_end_year"] = int(hm["year"])
         parts.append(hm.end())

@@ -27,6 +27,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
+from .amounts import WORD_NUMBERS
+
 Tense = Literal["past", "future"] | None
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name} | {
@@ -62,17 +64,6 @@ HORIZON_RE = re.compile(
     r"(?P<unit>years|months|weeks|days)\b",
     re.I,
 )
-_SMALL = {
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
 
 FUTURE_CUES = re.compile(
     r"\b(due|deadline|by|until|till|ahead of|before|will|would|shall|is to|are to|set to|"
@@ -254,7 +245,7 @@ def resolve(text: str, ref: str | date | None, when: Tense = None) -> Resolved |
                 return Resolved(m.group(0), got[0].isoformat(), None, got[1], "day")
     if m := HORIZON_RE.search(text):
         n = m["n"].lower()
-        count = int(n) if n.isdigit() else _SMALL.get(n)
+        count = int(n) if n.isdigit() else WORD_NUMBERS.get(n)
         unit = m["unit"].lower()
         start = refd
         end = None

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import authored_dir, home_dir, store_path
+from ..engine.shipment import parse_date
 from ..errors import InputError, StoreError
 from .entities import KnownEvent, entity_index, known_events
 from .schema import CheckedArticle, Event
@@ -464,12 +465,7 @@ def _within(entry: dict[str, Any], lo: dt.date | None, hi: dt.date | None) -> bo
 
 
 def _parse(value: str | dt.date | None, what: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(f"{what} date {value!r} is not a date: use YYYY-MM-DD") from None
+    return None if value is None else parse_date(value, what)
 
 
 def build_timeline(
