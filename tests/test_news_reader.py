@@ -37,11 +37,18 @@ def _removed(article):
         (b"\x00\x01\x02PK\x03\x04" * 50, "binary"),
         (bytes(range(256)) * 20, "binary"),
         ("%%%% 1234 ### ---- @@@@\n" * 40, "no sentences"),
+        ("asdf qwer zxcv\n", "not English prose"),
+        ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do\n" * 5, "not English"),
     ],
 )
 def test_bad_input_is_refused(data, message):
     with pytest.raises(InputError, match=message):
         read_article(data, "x")
+
+
+def test_a_one_sentence_claim_is_prose():
+    article = read_article("China raised tariffs on US soybeans to 25 percent.", "x")
+    assert article.text.startswith("China raised")
 
 
 def test_bad_date_option_is_refused():

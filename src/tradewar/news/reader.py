@@ -218,6 +218,23 @@ class _Para:
     headline: bool = False
 
 
+_FUNCTION_WORDS = frozenset(
+    {
+        "the", "of", "and", "to", "in", "an", "is", "are", "was", "were", "that", "for", "on",
+        "with", "as", "by", "at", "from", "it", "its", "has", "have", "had", "be", "will",
+        "would", "said", "says", "this", "which", "not", "or", "but",
+    }
+)  # fmt: skip
+
+
+def _english(text: str) -> bool:
+    """True when ``text`` reads as English prose: at least one common function word, and
+    at least 4 % of the words when there are 25 or more (news prose has ~40 %)."""
+    words = [w.lower() for w in _WORD_RE.findall(text)]
+    hits = sum(w in _FUNCTION_WORDS for w in words)
+    return hits >= 1 and (len(words) < 25 or hits >= 0.04 * len(words))
+
+
 def _paragraphs(text: str) -> list[_Para]:
     """Non-empty lines as paragraphs; hard-wrapped blocks are joined into one."""
     paras: list[_Para] = []
@@ -584,6 +601,8 @@ def read_article(data: bytes | str, source: str, date: str | None = None) -> Art
     letters = sum(len(w) for w in _WORD_RE.findall(text[:200_000]))
     if letters < 0.4 * len(text[:200_000].replace(" ", "").replace("\n", "")):
         raise InputError("input has no sentences (mostly non-words): give an article")
+    if not _english(text[:200_000]):
+        raise InputError("input is not English prose (too few common English words)")
     limit = max_parse_chars()
     beyond = None
     if len(text) > limit:  # parse a bounded prefix; say where the rest was left out
