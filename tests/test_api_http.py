@@ -372,10 +372,39 @@ POLICY = [
 POLICY_WIRED = capabilities()["commitments"]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), PENDING if POLICY_WIRED else PENDING + POLICY)
-def test_pending_capabilities_say_so(client, method, path, body):
-    response = client.request(method.upper(), path, json=body)
+ALL_PENDING = [
+    ("get", "/api/timeline", None),
+    ("post", "/api/articles/check", {"text": "China bought $50bn of US farm goods."}),
+    *POLICY,
+]
+
+
+@pytest.fixture(scope="module")
+def pending_client():
+    """An app with only the fallback router: what the service answers for a capability
+    whose module does not import (every capability has landed in the full app)."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from tradewar.interfaces.web import pending
+    from tradewar.interfaces.web.errors import install_handlers
+
+    app = FastAPI()
+    install_handlers(app)
+    app.include_router(pending.build_router(policy=False, check=False, timeline=False))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ALL_PENDING)
+def test_pending_capabilities_say_so(pending_client, method, path, body):
+    response = pending_client.request(method.upper(), path, json=body)
     assert _error(response, 501, text="not yet available")["type"] == "NotYetAvailable"
+
+
+def test_landed_capabilities_are_not_pending(client):
+    assert not PENDING  # the full app wires the checker and the timeline
+    assert client.get("/api/timeline", params={"from": "2019-05-01"}).status_code == 200
 
 
 @pytest.mark.skipif(not POLICY_WIRED, reason="tradewar.api_policy has not landed")
