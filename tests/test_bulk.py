@@ -565,6 +565,21 @@ def test_cli_bulk_json_summary(real_store, tmp_path):
     assert len(pd.read_csv(summary["rejects"])) == 2
 
 
+def test_cli_bulk_output_named_as_a_directory(real_store, tmp_path):
+    """``--output DIR`` (no .parquet suffix) is a dataset directory on DuckDB too."""
+    source = write_csv(tmp_path / "in.csv", [GOOD[0], GOOD[1], BAD[0][0]])
+    output = tmp_path / "rated"
+    p = _cli(real_store, "duty", "--input", str(source), "--output", str(output), "--json")
+    assert p.returncode == 0, p.stderr
+    assert output.is_dir() and [f.name for f in output.iterdir()] == ["part-0.parquet"]
+    assert len(pd.read_parquet(output)) == 2
+    assert (tmp_path / "rated.rejects.csv").is_file()
+    # re-running replaces the directory rather than nesting or failing
+    p = _cli(real_store, "duty", "--input", str(source), "--output", str(output), "--json")
+    assert p.returncode == 0, p.stderr
+    assert len(pd.read_parquet(output)) == 2
+
+
 def _garbage(path: Path) -> None:
     path.write_bytes(random.Random(0).randbytes(5000))
 

@@ -14,7 +14,9 @@ those named like a column the engine computes (``reason``, ``total_rate``, ...):
 those are recomputed, so a rejects file or an earlier output can be fed back in.
 
 A hive-partitioned input directory (``year=2019/...``) gives an output partitioned by
-the same keys (``partition_by="auto"``); Spark always writes a dataset directory.
+the same keys (``partition_by="auto"``). Spark always writes a dataset directory;
+DuckDB writes one file when the output is named ``*.parquet`` and unpartitioned, and a
+dataset directory otherwise (``wants_directory``).
 """
 
 from __future__ import annotations
@@ -220,8 +222,12 @@ def _write(
     tmp_out = output.with_name(f".{output.name}.{tag}")
     tmp_rej = rejects.with_name(f".{rejects.name}.{tag}")
     d = backend.dialect
+    target = tmp_out
+    if not keys and isinstance(backend, DuckDBBackend) and wants_directory(output):
+        tmp_out.mkdir()  # one file in a dataset directory, as Spark writes its parts
+        target = tmp_out / "part-0.parquet"
     try:
-        backend.write(output_sql(d, columns, keys), tmp_out, keys, rejects_sql(d), tmp_rej)
+        backend.write(output_sql(d, columns, keys), target, keys, rejects_sql(d), tmp_rej)
     except Exception as exc:
         _remove(tmp_out)
         _remove(tmp_rej)
@@ -232,6 +238,12 @@ def _write(
         tmp_out.mkdir()
     _publish(tmp_out, output)
     os.replace(tmp_rej, rejects)
+
+
+def wants_directory(output: Path) -> bool:
+    """An output named ``*.parquet`` (and not an existing directory) is one file; any
+    other name is a dataset directory."""
+    return output.is_dir() or output.suffix.lower() != ".parquet"
 
 
 def _remove(path: Path) -> None:
