@@ -1,9 +1,11 @@
 """Python facade of the 2024 engine check (``tradewar check-engine``).
 
-``check_engine`` compares the duty our 2024 rates imply on 2024 US imports from China
-with the duty Census calculated, line by line and in aggregate; ``list_coverage`` gives
-each Section 301 list's covered value at 2024 weights against SOURCES.md and USTR's
-announced values; ``rates_2024`` and ``code_map`` return the two store tables behind it.
+``check_engine`` rates 2024 US imports from China through the panel (as ``duty`` and
+bulk do) and compares the duty with what Census calculated, line by line and in
+aggregate, with the residual by named cause; ``list_coverage`` gives each Section 301
+list's covered value at 2024 weights against SOURCES.md and USTR's announced values;
+``lines_2024`` returns the per-line table and ``code_map`` the store's 2018-2020 to 2024
+code map.
 See ``engine/check_engine.py`` and ``docs/check_engine.md``.
 """
 
@@ -50,9 +52,10 @@ def _table(name: str, store: Path | None) -> pd.DataFrame:
         con.close()
 
 
-def rates_2024(store: Path | None = None) -> pd.DataFrame:
-    """The ``us_rates_2024`` table: 2024 MFN, Section 301 and 232 rates per HTS10 line."""
-    return _table("us_rates_2024", store)
+def lines_2024(store: Path | None = None, raw: Path | None = None) -> pd.DataFrame:
+    """Each 2024 Census line with its panel rates (time-weighted over 2024), Census rate,
+    gap and category: the per-line table of the check."""
+    return _check.lines_2024(store or store_path(), raw or raw_dir())
 
 
 def code_map(store: Path | None = None) -> pd.DataFrame:

@@ -1,39 +1,59 @@
-"""The 2024 engine check: our rates against the duty Census calculated, line by line.
+"""The 2024 engine check: the panel's rates against the duty Census calculated, line by line.
 
 The only product-level US import data with duties here is the Census file of 2024 US
 imports from China by HTS10 (``CON_VAL_YR`` consumption value, ``CAL_DUT_YR``
-calculated duty, both USD). For every line it gives, the duty our rates imply is
-``value × adval_2024`` from the store table ``us_rates_2024``: the MFN ad valorem part
-plus Section 301 and Section 232, with the four-year-review increases of 2024-09-27
-time-weighted over the year (270/366 at the 1 January rate, 96/366 at the
-31 December rate). The file gives no quantities, so specific duty parts cannot be
-evaluated: such lines are counted with their ad valorem part only and put in their
-own gap category. Codes of the file that are not HTS lines (Census statistical
-splits of watch parts, 9999.95 low-value estimates) take the rates of their HTS8 when
-it has lines, else none.
+calculated duty, both USD). Every line it gives is rated through the same stacked
+``panel`` that ``duty`` and bulk use (importer US, origin China, goods exported on the
+entry date), at 2024 dates: each panel interval inside 2024 counts for its days, so the
+four-year-review increases of 2024-09-27 weigh 96 of 366 days. The duty our rates imply
+is ``value x`` the time-weighted ad valorem rate (``adval_rate``); the file gives no
+quantities, so specific duty parts cannot be evaluated: such lines count with their ad
+valorem part only. Claimable exclusions (9903.88.69/.70) are not applied, as ``duty``
+does not apply them unless claimed. Codes of the file that are not panel lines in 2024
+(Census statistical splits, mid-2024 splits, 9999.95 low-value estimates) take the rate
+of their HTS8 when its lines agree, else of the HTS8's first line, else none.
 
-Everything is one SQL plan over the store and the import lines (DuckDB).
+The residual (Census minus computed duty) is decomposed by named cause
+(``residual_by_cause``): claimable exclusions at their estimated claim shares
+(``s301_exclusion_claim_shares*.csv``), the 2024-only exclusions the notes name
+(9903.88.67/.68, in force to 2024-05-31, at the 9903.88.69 claim share), specific and
+compound MFN rates, chapter 98 and lines without a rate. Everything is one SQL plan over
+the store and the import lines (DuckDB); no rate is computed outside the panel.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from ..data.report import ValidationReport
+from ..data.sources import us_301
 from ..data.sources.us_2024 import (
-    DAYS_2024,
-    DAYS_BEFORE,
+    BL_LISTS,
+    CLAIM_SHARES,
+    CLAIM_SHARES_BY_HEADING,
     IMPORTS_2024,
     METHOD_RANK,
-    RATE_COLUMNS,
+    exclusion_codes,
 )
 from ..errors import InputError, SourceError, StoreError
+from ..model.panel import AUTHORITY_PREFIX
 
 YEAR = 2024
+YEAR_START = dt.date(YEAR, 1, 1)
+YEAR_END = dt.date(YEAR + 1, 1, 1)
+DAYS = (YEAR_END - YEAR_START).days  # 366
 TOLERANCE = 0.01  # one percentage point
 TOP = 25
+EXPLAINED_TARGET = 0.80  # share of the absolute residual the named causes should explain
+# U.S. notes 20(ttt) and (uuu): exclusions in force from 2024-01-01 through 2024-05-31
+EXPIRED_NOTES = ("ttt", "uuu")
+EXPIRED_DAYS = (dt.date(YEAR, 6, 1) - YEAR_START).days  # 152
+PROXY_HEADING = "9903.88.69"  # its claim share stands in for the expired exclusions'
+ADDITIONAL = [p for a, p in AUTHORITY_PREFIX.items() if a != "MFN"]
 
 # USTR's announced trade values (USD bn, 2017-2018 import values at announcement)
 ANNOUNCED = {
@@ -56,17 +76,19 @@ SOURCES_MD = {
 
 CATEGORIES = {
     "agrees": "our rate and the Census implied rate agree within one percentage point",
-    "no_rate_line": "not an HTS line (9999.95 estimate of low-value transactions), no rate",
+    "no_rate_line": "no panel line in 2024 under the code or its HTS8 (9999.95 estimate of "
+    "low-value transactions), no rate",
     "chapter_98": "chapter 98 special provision (US goods returned, repairs): duty on part "
     "of the value or none",
     "mfn_not_ad_valorem": "specific, compound or non-computable MFN rate: the file has no "
     "quantity, so only the ad valorem part is counted",
-    "exclusion_named": "a Section 301 exclusion in force in 2024 (U.S. notes 20(ttt), (uuu), "
-    "(vvv), (www)) names the line and Census is below our rate",
-    "ambiguous_301_membership": "line new since 2020 whose predecessors were on different "
-    "lists: no Section 301 rate assigned",
-    "four_year_review_timing": "on a 9903.91 list: Census lies between the 1 January and the "
-    "31 December rate (entries before and after 2024-09-27 in other proportions than days)",
+    "claimable_exclusion": "a Section 301 exclusion the importer may claim (9903.88.69/.70) "
+    "covers the line and Census is below our rate (claims are not applied)",
+    "exclusion_expired_2024": "a Section 301 exclusion in force to 2024-05-31 (U.S. notes "
+    "20(ttt), (uuu)) names the line and Census is below our rate",
+    "four_year_review_timing": "on a 9903.91 heading: Census lies between the 1 January and "
+    "the 31 December rate (entries before and after 2024-09-27 in other proportions than "
+    "days)",
     "census_without_s301": "Census equals our rate less the Section 301 layer: exclusion, "
     "chapter 98 or FTZ entries, or the list entry is narrower than the line",
     "census_without_s232": "Census equals our rate less the Section 232 layer: Commerce "
@@ -81,10 +103,22 @@ EXPLAINED = (
     "no_rate_line",
     "chapter_98",
     "mfn_not_ad_valorem",
-    "exclusion_named",
-    "ambiguous_301_membership",
+    "claimable_exclusion",
+    "exclusion_expired_2024",
     "four_year_review_timing",
 )
+CAUSES = {
+    "claimable_exclusions": "Section 301 exclusions the panel offers as claims (9903.88.69/.70), "
+    "at their estimated claim shares (line share, else the heading's value-weighted share; "
+    "calibrated on 2025-09 to 2026-03 entries) for the days of 2024 they were in force",
+    "exclusions_expired_2024": "Section 301 exclusions in force from 2024-01-01 through "
+    "2024-05-31 that the panel does not model (9903.88.67/.68, U.S. notes 20(ttt), (uuu)), "
+    f"at the {PROXY_HEADING} value-weighted claim share for 152 of 366 days",
+    "specific_compound_mfn": "lines whose MFN rate is specific, compound or not computable: "
+    "their whole residual (the file has no quantities)",
+    "chapter_98": "chapter 98 special provisions: their whole residual",
+    "no_rate": "lines with no panel rate in 2024: their whole residual (Census duty)",
+}
 
 
 def check_year(year: int) -> None:
@@ -103,12 +137,24 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
-def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-        [table, column],
-    ).fetchone()
-    return bool(row and row[0])
+def _check_panel(con: duckdb.DuckDBPyConnection) -> None:
+    """The store's US schedule covers 2024 and its panel has the columns read here."""
+    row = con.execute("SELECT cov_until FROM coverage WHERE importer = 'US'").fetchone()
+    if row is None or row[0] < YEAR_END:
+        raise StoreError(
+            f"the store's US schedule ends before {YEAR_END - dt.timedelta(days=1)}: it was "
+            "built by an older version; rebuild it ('tradewar data build')"
+        )
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'panel'"
+        ).fetchall()
+    }
+    wanted = {f"{p}_rate" for p in ADDITIONAL} | {"claim_rate", "claim_headings"}
+    if not wanted <= have:
+        missing = ", ".join(sorted(wanted - have)[:3])
+        raise StoreError(f"the store's panel lacks {missing}: rebuild it ('tradewar data build')")
 
 
 def load_imports(con: duckdb.DuckDBPyConnection, raw: Path | None) -> dict[str, Any]:
@@ -117,14 +163,6 @@ def load_imports(con: duckdb.DuckDBPyConnection, raw: Path | None) -> dict[str, 
     The store's ``flows`` table is used when it holds the 2024 HS10 file's lines (one
     row per code); otherwise the raw file is read in place.
     """
-    if not _has_table(con, "us_rates_2024"):
-        raise StoreError("the store has no us_rates_2024 table: rebuild it ('tradewar data build')")
-    missing = [c for c in RATE_COLUMNS if not _has_column(con, "us_rates_2024", c)]
-    if missing:
-        raise StoreError(
-            f"the store's us_rates_2024 table lacks {', '.join(missing[:3])}: it was built by "
-            "an older version; rebuild it ('tradewar data build')"
-        )
     name = Path(IMPORTS_2024).name
     if _has_table(con, "flows"):
         stats = con.execute(
@@ -133,17 +171,11 @@ def load_imports(con: duckdb.DuckDBPyConnection, raw: Path | None) -> dict[str, 
             [name],
         ).fetchone()
         if stats and stats[0] > 0 and stats[0] == stats[1] and stats[2] <= 1:
-            census_text = "f.description, " if _has_column(con, "flows", "description") else ""
             con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _imp AS
-                   SELECT f.code,
-                          coalesce({census_text}
-                                   r.hts8_description || ': ' || r.description, r.description)
-                              AS description,
-                          f.value_usd AS value, f.duty_usd AS duty,
-                          f.source, f.source_row
-                   FROM flows f LEFT JOIN us_rates_2024 r USING (code)
-                   WHERE f.source LIKE '%' || ? AND f.duty_usd IS NOT NULL""",
+                """CREATE OR REPLACE TEMP TABLE _imp AS
+                   SELECT code, description, value_usd AS value, duty_usd AS duty,
+                          source, source_row
+                   FROM flows WHERE source LIKE '%' || ? AND duty_usd IS NOT NULL""",
                 [name],
             )
             return {"source": IMPORTS_2024, "via": "store table flows"}
@@ -163,47 +195,97 @@ def load_imports(con: duckdb.DuckDBPyConnection, raw: Path | None) -> dict[str, 
     return {"source": IMPORTS_2024, "via": "raw file (TRADEWAR_RAW)"}
 
 
+def _panel_2024_sql() -> str:
+    """Per code, the panel's 2024 rates weighted by the days of each interval."""
+    per_authority = ",\n       ".join(f"sum(n * {p}_rate) / sum(n) AS {p}_2024" for p in ADDITIONAL)
+    return f"""
+CREATE OR REPLACE TEMP TABLE _p24 AS
+SELECT code, is_leaf, ambiguous,
+       greatest(valid_from, DATE '{YEAR_START}') AS d0,
+       least(valid_until, DATE '{YEAR_END}') AS d1,
+       least(valid_until, DATE '{YEAR_END}') - greatest(valid_from, DATE '{YEAR_START}') AS n,
+       mfn_rate, mfn_kind, mfn_text, s301_rate, s301_heading, s232_rate, s232_heading,
+       {", ".join(f"{p}_rate" for p in ADDITIONAL if p not in ("s301", "s232"))},
+       adval_rate, total_rate, expressible, claim_rate, claim_headings
+FROM panel
+WHERE importer = 'US' AND origin_group = 'CN'
+  AND valid_from < DATE '{YEAR_END}' AND valid_until > DATE '{YEAR_START}'
+-- goods exported on the entry date: the row without an export window, else the one
+-- whose window holds the interval's first day
+QUALIFY row_number() OVER (
+    PARTITION BY code, valid_from
+    ORDER BY (export_from IS NULL AND export_until IS NULL) DESC,
+             (coalesce(export_from, valid_from) <= valid_from
+              AND coalesce(export_until, valid_until) > valid_from) DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE _r24 AS
+SELECT code, bool_or(is_leaf) AS is_leaf, bool_or(ambiguous) AS ambiguous,
+       sum(n) AS days,
+       round(sum(n * adval_rate) / sum(n), 9) AS adval_2024,
+       round(sum(n * coalesce(mfn_rate, 0)) / sum(n), 9) AS mfn_2024,
+       {per_authority},
+       round(sum(n * claim_rate) FILTER (claim_headings IS NOT NULL) / {DAYS}, 9)
+           AS claim_rate_2024,
+       sum(n) FILTER (claim_headings IS NOT NULL) AS claim_days,
+       nullif(array_to_string(list_sort(list_distinct(list(claim_headings))), '; '), '')
+           AS claim_headings,
+       bool_and(expressible) AS expressible,
+       arg_min(adval_rate, d0) AS adval_jan, arg_max(adval_rate, d0) AS adval_dec,
+       nullif(arg_min(coalesce(s301_heading, ''), d0), '') AS s301_heading_jan,
+       nullif(arg_max(coalesce(s301_heading, ''), d0), '') AS s301_heading_dec,
+       arg_min(s301_rate, d0) AS s301_rate_jan, arg_max(s301_rate, d0) AS s301_rate_dec,
+       nullif(arg_max(coalesce(s232_heading, ''), d0), '') AS s232_heading,
+       arg_max(mfn_text, d0) AS mfn_text, arg_max(mfn_kind, d0) AS mfn_kind
+FROM _p24 GROUP BY code;
+"""
+
+
+_MATCH_SQL = """
+CREATE OR REPLACE TEMP TABLE _m AS
+WITH r8 AS (
+    SELECT left(code, 8) AS hts8, min(code) AS code8, count(DISTINCT adval_2024) AS n_rates
+    FROM _r24 WHERE is_leaf AND length(code) >= 10 GROUP BY 1
+)
+SELECT i.*,
+       CASE WHEN r10.code IS NOT NULL THEN r10.code
+            WHEN p8.code IS NOT NULL THEN p8.code ELSE r8.code8 END AS rate_code,
+       CASE WHEN r10.code IS NOT NULL THEN 'hts10'
+            WHEN p8.code IS NOT NULL OR r8.code8 IS NOT NULL THEN 'hts8'
+            ELSE 'none' END AS matched_by,
+       CASE WHEN r10.code IS NULL THEN r8.n_rates END AS hts8_rates
+FROM _imp i
+LEFT JOIN _r24 r10 ON r10.code = i.code AND NOT r10.ambiguous
+LEFT JOIN _r24 p8 ON r10.code IS NULL AND p8.code = left(i.code, 8) AND NOT p8.ambiguous
+LEFT JOIN r8 ON r10.code IS NULL AND r8.hts8 = left(i.code, 8)
+WHERE i.value > 0
+"""
+
 LAYER_STEPS = (0.075, 0.10, 0.15, 0.25, 0.50, 1.00)
 _EXTRA_LAYER = " OR ".join(
     f"abs(census_rate - adval_2024 - {x}) <= {TOLERANCE}" for x in LAYER_STEPS
 )
 
-_MATCH_SQL = """
-CREATE OR REPLACE TEMP TABLE _m AS
-WITH r8 AS (
-    SELECT hts8, min(code) AS code8, count(DISTINCT adval_2024) AS n_rates
-    FROM us_rates_2024 GROUP BY hts8
-)
-SELECT i.*, coalesce(r10.code, r8.code8) AS rate_code,
-       CASE WHEN r10.code IS NOT NULL THEN 'hts10'
-            WHEN r8.code8 IS NOT NULL THEN 'hts8' ELSE 'none' END AS matched_by,
-       CASE WHEN r10.code IS NULL THEN r8.n_rates END AS hts8_rates
-FROM _imp i
-LEFT JOIN us_rates_2024 r10 ON r10.code = i.code
-LEFT JOIN r8 ON r10.code IS NULL AND r8.hts8 = left(i.code, 8)
-WHERE i.value > 0
-"""
 
-_LINES_SQL = f"""
+def _lines_sql() -> str:
+    rates = ", ".join(f"r.{p}_2024" for p in ADDITIONAL)
+    return f"""
 CREATE OR REPLACE TEMP TABLE _cmp AS
-WITH matched AS (SELECT * FROM _m),
-rated AS (
-    SELECT m.*, r.mfn_text, r.mfn_kind, r.mfn_adval, r.mfn_specific,
+WITH rated AS (
+    SELECT m.*, r.mfn_text, r.mfn_kind, r.mfn_2024, {rates},
            r.s301_heading_jan, r.s301_heading_dec, r.s301_rate_jan, r.s301_rate_dec,
-           r.s301_rate_2024, r.s301_member_source, r.s232_heading, r.s232_rate,
-           r.exclusions_named, r.adval_jan, r.adval_dec, r.adval_2024,
-           r.adval_2024 - r.s301_rate_2024 + r.s301_rate_2024_budget_lab AS adval_2024_bl,
+           r.s232_heading, r.claim_headings, r.claim_rate_2024, r.claim_days,
+           r.adval_jan, r.adval_dec, r.adval_2024,
            coalesce(r.expressible, false) AS expressible,
-           m.duty / m.value AS census_rate
-    FROM matched m LEFT JOIN us_rates_2024 r ON r.code = m.rate_code
+           m.duty / m.value AS census_rate,
+           x.notes AS exclusions_named, x.expired
+    FROM _m m LEFT JOIN _r24 r ON r.code = m.rate_code
+    LEFT JOIN _excl x ON x.code = m.code
 )
 SELECT *,
        value * adval_2024 AS computed,
        value * adval_jan AS computed_jan,
        value * adval_dec AS computed_dec,
-       value * coalesce(mfn_adval, 0) AS computed_mfn,
-       value * s301_rate_2024 AS computed_s301,
-       value * s232_rate AS computed_s232,
+       value * mfn_2024 AS computed_mfn,
        census_rate - adval_2024 AS rate_gap,
        duty - coalesce(value * adval_2024, 0) AS gap,
        abs(census_rate - adval_2024) <= {TOLERANCE} + 1e-12 AS within,
@@ -212,22 +294,56 @@ SELECT *,
          WHEN rate_code IS NULL THEN 'no_rate_line'
          WHEN code LIKE '98%' THEN 'chapter_98'
          WHEN NOT expressible THEN 'mfn_not_ad_valorem'
-         WHEN exclusions_named IS NOT NULL AND census_rate < adval_2024 THEN 'exclusion_named'
-         WHEN s301_member_source = 'ambiguous_via_code_map' THEN 'ambiguous_301_membership'
+         WHEN claim_headings IS NOT NULL AND census_rate < adval_2024 THEN 'claimable_exclusion'
+         WHEN expired AND census_rate < adval_2024 THEN 'exclusion_expired_2024'
          WHEN s301_heading_dec IS DISTINCT FROM s301_heading_jan
               AND census_rate BETWEEN least(adval_jan, adval_dec) - {TOLERANCE}
                                   AND greatest(adval_jan, adval_dec) + {TOLERANCE}
               THEN 'four_year_review_timing'
-         WHEN s301_rate_2024 > 0
-              AND abs(census_rate - (adval_2024 - s301_rate_2024)) <= {TOLERANCE}
+         WHEN s301_2024 > 0 AND abs(census_rate - (adval_2024 - s301_2024)) <= {TOLERANCE}
               THEN 'census_without_s301'
-         WHEN s232_rate > 0 AND abs(census_rate - (adval_2024 - s232_rate)) <= {TOLERANCE}
+         WHEN s232_2024 > 0 AND abs(census_rate - (adval_2024 - s232_2024)) <= {TOLERANCE}
               THEN 'census_without_s232'
          WHEN ({_EXTRA_LAYER}) THEN 'census_extra_layer'
          WHEN census_rate < adval_2024 THEN 'census_lower_partial'
          ELSE 'census_higher_other'
        END AS category
 FROM rated
+"""
+
+
+# the residual of each line, and the part of it each named cause explains
+_CAUSES_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _res AS
+WITH shares AS (
+    SELECT c.code, coalesce(l.claim_share, h.claim_share_vw) AS claim_share,
+           CASE WHEN l.claim_share IS NOT NULL THEN 'line' ELSE 'heading' END AS share_from
+    FROM _cmp c
+    LEFT JOIN _claim_lines l
+      ON l.hts10 = c.code AND l.ch99_code = trim(split_part(c.claim_headings, ';', 1))
+    LEFT JOIN _claim_headings h ON h.ch99_code = trim(split_part(c.claim_headings, ';', 1))
+    WHERE c.claim_headings IS NOT NULL
+)
+SELECT c.code, c.value, c.gap AS residual, s.claim_share, s.share_from,
+       CASE
+         WHEN c.rate_code IS NULL THEN 'no_rate'
+         WHEN c.code LIKE '98%' THEN 'chapter_98'
+         WHEN NOT c.expressible THEN 'specific_compound_mfn'
+         WHEN c.claim_headings IS NOT NULL AND c.claim_rate_2024 > 0
+             THEN 'claimable_exclusions'
+         WHEN c.expired AND c.s301_rate_jan > 0 THEN 'exclusions_expired_2024'
+       END AS cause,
+       CASE
+         WHEN c.rate_code IS NULL OR c.code LIKE '98%' OR NOT c.expressible THEN c.gap
+         WHEN c.claim_headings IS NOT NULL AND c.claim_rate_2024 > 0
+             THEN -c.value * c.claim_rate_2024 * coalesce(s.claim_share, 0)
+         WHEN c.expired AND c.s301_rate_jan > 0
+             THEN -c.value * c.s301_rate_jan * {EXPIRED_DAYS} / {DAYS}
+                  * (SELECT claim_share_vw FROM _claim_headings
+                     WHERE ch99_code = '{PROXY_HEADING}')
+         ELSE 0.0
+       END AS explained
+FROM _cmp c LEFT JOIN shares s USING (code)
 """
 
 
@@ -241,16 +357,49 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+def load_exclusions(con: duckdb.DuckDBPyConnection, raw: Path | None) -> None:
+    """Temp tables of the exclusion notes' codes (``_excl``) and the claim shares."""
+    if raw is None:
+        raise SourceError("the raw data directory is needed for the exclusion notes and shares")
+    con.register("_excl_codes", exclusion_codes(raw))
+    expired = ", ".join(f"'{n}'" for n in EXPIRED_NOTES)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _excl AS
+            WITH hits AS (
+                SELECT i.code, c.note FROM _imp i JOIN _excl_codes c
+                  ON c.code = i.code OR (length(c.code) = 8 AND c.code = left(i.code, 8))
+            )
+            SELECT code, string_agg(DISTINCT '20(' || note || ')', ',' ORDER BY
+                       '20(' || note || ')') AS notes,
+                   bool_or(note IN ({expired})) AS expired
+            FROM hits GROUP BY code"""
+    )
+    shares = (
+        ("_claim_lines", CLAIM_SHARES, "claim_share"),
+        ("_claim_headings", CLAIM_SHARES_BY_HEADING, "claim_share_vw"),
+    )
+    for table, file, column in shares:
+        path = raw / file
+        if not path.exists():
+            raise SourceError(f"{file} not found under {raw} (set TRADEWAR_RAW)")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                SELECT * REPLACE (TRY_CAST({column} AS DOUBLE) AS {column})
+                FROM read_csv(?, header = true, all_varchar = true)""",
+            [str(path)],
+        )
+
+
 def compare(con: duckdb.DuckDBPyConnection, top: int = TOP) -> dict[str, Any]:
-    """The comparison, from ``_m`` (``load_imports``, then ``_MATCH_SQL``) and the rates."""
-    con.execute(_LINES_SQL)
+    """The comparison, from ``_m`` (``load_imports``, the panel tables, ``_MATCH_SQL``)."""
+    con.execute(_lines_sql())
+    additional = ", ".join(f"sum(value * {p}_2024) AS {p}" for p in ADDITIONAL)
     totals = _rows(
         con,
-        """SELECT sum(value) AS value, sum(duty) AS census,
+        f"""SELECT sum(value) AS value, sum(duty) AS census,
                   sum(computed) AS computed, sum(computed_jan) AS computed_jan,
                   sum(computed_dec) AS computed_dec,
-                  sum(computed_mfn) AS mfn, sum(computed_s301) AS s301,
-                  sum(computed_s232) AS s232,
+                  sum(computed_mfn) AS mfn, {additional},
                   sum(value) FILTER (within) AS value_within,
                   sum(value) FILTER (rate_code IS NOT NULL) AS value_rated,
                   sum(value) FILTER (expressible) AS value_expressible,
@@ -289,16 +438,20 @@ def compare(con: duckdb.DuckDBPyConnection, top: int = TOP) -> dict[str, Any]:
         f"""SELECT code, description, matched_by, value, duty AS census_duty,
                   computed AS computed_duty, gap, census_rate, adval_2024 AS our_rate,
                   adval_jan AS our_rate_jan, adval_dec AS our_rate_dec, mfn_text,
-                  mfn_kind, s301_heading_jan, s301_heading_dec, s301_rate_2024,
-                  s301_member_source, s232_heading, s232_rate, exclusions_named, category,
+                  mfn_kind, s301_heading_jan, s301_heading_dec, s301_2024,
+                  s232_heading, s232_2024, claim_headings, exclusions_named, category,
                   source, source_row
            FROM _cmp
            WHERE category NOT IN ({", ".join(f"'{c}'" for c in (*EXPLAINED, "agrees"))})
            ORDER BY abs(gap) DESC, code LIMIT ?""",
         [top],
     )
+    residual = residual_by_cause(con)
+    claims = residual["causes"]["claimable_exclusions"]["explained_usd"] or 0.0
+    with_claims = t["computed"] + claims
     return {
         "year": YEAR,
+        "engine": "panel",
         "computed_duty": _num(t["computed"], 2),
         "census_duty": _num(census, 2),
         "ratio": _num(t["computed"] / census if census else None),
@@ -322,6 +475,17 @@ def compare(con: duckdb.DuckDBPyConnection, top: int = TOP) -> dict[str, Any]:
                 else None
             ),
         },
+        "with_claim_shares": {
+            "computed_duty": _num(with_claims, 2),
+            "ratio": _num(with_claims / census if census else None),
+            "note": "computed duty less the claimable exclusions at their estimated claim "
+            "shares (an expectation, not what duty gives without --claim)",
+        },
+        "targets": {
+            "ratio": [0.95, 1.06],
+            "share_value_within_1pp": 0.85,
+            "explained_share_of_abs_residual": EXPLAINED_TARGET,
+        },
         "counts": {
             "file_rows": all_rows[0],
             "lines_with_value": t["lines"],
@@ -333,14 +497,13 @@ def compare(con: duckdb.DuckDBPyConnection, top: int = TOP) -> dict[str, Any]:
         },
         "by_layer": {
             "mfn_ad_valorem": _num(t["mfn"], 2),
-            "section_301": _num(t["s301"], 2),
-            "section_232": _num(t["s232"], 2),
+            **{_LAYER_NAMES.get(p, p): _num(t[p], 2) for p in ADDITIONAL},
         },
         "annual_rate": {
             "used": "time_weighted",
-            "rule": f"{DAYS_BEFORE}/{DAYS_2024} of the rate in force on 2024-01-01 plus "
-            f"{DAYS_2024 - DAYS_BEFORE}/{DAYS_2024} of the rate in force on 2024-12-31 (the "
-            "9903.91.01-.03 increases took effect on 2024-09-27)",
+            "rule": "each panel interval inside 2024 weighs its days of 366 (the 9903.91.01-.03 "
+            "increases of 2024-09-27 weigh 96 days); a line not in force all year is "
+            "averaged over its own days",
             "as_of_2024_01_01": {
                 "computed_duty": _num(t["computed_jan"], 2),
                 "ratio": _num(t["computed_jan"] / census if census else None),
@@ -352,20 +515,95 @@ def compare(con: duckdb.DuckDBPyConnection, top: int = TOP) -> dict[str, Any]:
                 "share_value_within_1pp": _num(t["within_dec"] / value if value else None),
             },
         },
+        "residual_by_cause": residual,
         "gap_summary": _gap_summary(explanations),
         "explanations": explanations,
-        "membership_alternative": _membership_alternative(con),
+        "membership_alternative": {
+            "status": "not computed",
+            "method": "the Budget Lab list at HTS8 as an alternative Section 301 membership "
+            "was a second rate computation (data/sources/us_2024.py), removed: the check "
+            "rates every line through the panel only; the lists' values by each membership "
+            "are in 'lists'",
+        },
         "four_year_review": _four_year_review(con),
         "code_map": mapping_coverage(con),
         "top_unexplained": [_clean(r) for r in top_rows],
     }
 
 
-LAYER_PATTERNS = ("census_without_s301", "census_without_s232", "census_extra_layer")
+_LAYER_NAMES = {
+    "s301": "section_301",
+    "s232": "section_232",
+    "ret": "retaliation",
+    "ieepa": "ieepa",
+    "s122": "section_122",
+}
+
+
+def residual_by_cause(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Census minus computed duty, and the part each named cause explains.
+
+    A line's residual is explained wholly by a cause that makes its rate unknowable here
+    (no rate, chapter 98, a specific or compound MFN rate), and by an estimate for an
+    exclusion (the rate it takes off x its claim share x its days). The explained share
+    is one minus the absolute residual left after the causes over the absolute residual.
+    """
+    con.execute(_CAUSES_SQL)
+    rows = _rows(
+        con,
+        """SELECT cause, count(*) AS lines, sum(value) AS value, sum(residual) AS residual,
+                  sum(abs(residual)) AS abs_residual, sum(explained) AS explained,
+                  sum(abs(explained)) AS abs_explained,
+                  sum(abs(residual - explained)) AS abs_left
+           FROM _res GROUP BY cause""",
+    )
+    total = sum(r["abs_residual"] for r in rows)
+    left = sum(r["abs_left"] for r in rows)
+    causes: dict[str, Any] = {}
+    for name, meaning in CAUSES.items():
+        r = next((x for x in rows if x["cause"] == name), None)
+        causes[name] = {
+            "meaning": meaning,
+            "lines": r["lines"] if r else 0,
+            "value": _num(r["value"] if r else 0.0, 2),
+            "residual_usd": _num(r["residual"] if r else 0.0, 2),
+            "explained_usd": _num(r["explained"] if r else 0.0, 2),
+            "share_of_abs_residual": _num(
+                (r["abs_residual"] - r["abs_left"]) / total if r and total else 0.0
+            ),
+        }
+    other = next((x for x in rows if x["cause"] is None), None)
+    shares = _rows(
+        con,
+        """SELECT share_from, count(*) AS lines FROM _res
+           WHERE cause = 'claimable_exclusions' GROUP BY 1 ORDER BY 1""",
+    )
+    return {
+        "residual_usd": _num(sum(r["residual"] for r in rows), 2),
+        "abs_residual_usd": _num(total, 2),
+        "abs_residual_left_usd": _num(left, 2),
+        "explained_share": _num(1 - left / total if total else None),
+        "target": EXPLAINED_TARGET,
+        "met": bool(total) and (1 - left / total) >= EXPLAINED_TARGET,
+        "causes": causes,
+        "unexplained": {
+            "lines": other["lines"] if other else 0,
+            "residual_usd": _num(other["residual"] if other else 0.0, 2),
+            "abs_residual_usd": _num(other["abs_residual"] if other else 0.0, 2),
+            "meaning": "lines with no named cause: their whole residual (see 'explanations' "
+            "for the patterns: a whole Section 301 or 232 layer absent in Census, partial "
+            "claims, FTZ and special programmes)",
+        },
+        "claim_shares": {
+            "lines": {s["share_from"]: s["lines"] for s in shares},
+            "sources": [CLAIM_SHARES, CLAIM_SHARES_BY_HEADING],
+        },
+    }
 
 
 def _gap_summary(explanations: list[dict[str, Any]]) -> dict[str, Any]:
     """Census minus computed duty, split into explained, whole-layer and other gaps."""
+    layer_patterns = ("census_without_s301", "census_without_s232", "census_extra_layer")
 
     def total(cats: tuple[str, ...] | None = None) -> float:
         return sum(e["gap"] for e in explanations if cats is None or e["category"] in cats)
@@ -373,40 +611,15 @@ def _gap_summary(explanations: list[dict[str, Any]]) -> dict[str, Any]:
     rest = tuple(
         e["category"]
         for e in explanations
-        if e["category"] not in (*EXPLAINED, *LAYER_PATTERNS, "agrees")
+        if e["category"] not in (*EXPLAINED, *layer_patterns, "agrees")
     )
     return {
         "census_minus_computed": _num(total(), 2),
         "within_1pp_lines": _num(total(("agrees",)), 2),
         "explained": _num(total(EXPLAINED), 2),
-        "whole_layer_patterns": _num(total(LAYER_PATTERNS), 2),
+        "whole_layer_patterns": _num(total(layer_patterns), 2),
         "unexplained": _num(total(rest), 2),
     }
-
-
-def _membership_alternative(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The same check with the Budget Lab list (2026 nomenclature, HTS8) for 9903.88."""
-    row = _rows(
-        con,
-        f"""SELECT sum(value * adval_2024_bl) AS computed_duty,
-                  sum(value * adval_2024_bl) / sum(duty) AS ratio,
-                  sum(value) FILTER (abs(census_rate - adval_2024_bl) <= {TOLERANCE} + 1e-12)
-                      / sum(value) AS share_value_within_1pp,
-                  count(*) FILTER (abs(adval_2024_bl - adval_2024) > 1e-9) AS lines_differ,
-                  sum(value) FILTER (abs(adval_2024_bl - adval_2024) > 1e-9) AS value_differ,
-                  sum(duty) FILTER (abs(adval_2024_bl - adval_2024) > 1e-9) AS census_on_differ,
-                  sum(computed) FILTER (abs(adval_2024_bl - adval_2024) > 1e-9) AS ours_on_differ,
-                  sum(value * adval_2024_bl) FILTER (abs(adval_2024_bl - adval_2024) > 1e-9)
-                      AS budget_lab_on_differ
-           FROM _cmp WHERE adval_2024 IS NOT NULL""",
-    )[0]
-    out = {k: _num(v, 6 if k in ("ratio", "share_value_within_1pp") else 2) for k, v in row.items()}
-    out["lines_differ"] = row["lines_differ"]
-    out["method"] = (
-        "Section 301 lists 1-4B from the Budget Lab list at HTS8 (highest rate when an HTS8 is "
-        "on several lists) instead of the USITC 2020 list by code identity"
-    )
-    return out
 
 
 def mapping_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -443,7 +656,7 @@ def mapping_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def _four_year_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Lines on the 9903.91 lists: which annual rate the Census duty supports."""
+    """Lines on the 9903.91 headings: which annual rate the Census duty supports."""
     row = _rows(
         con,
         """SELECT count(*) AS lines, sum(value) AS value, sum(duty) AS census_duty,
@@ -468,7 +681,7 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     for k in ("value", "census_duty", "computed_duty", "gap"):
         out[k] = _num(out[k], 2)
-    for k in ("census_rate", "our_rate", "our_rate_jan", "our_rate_dec", "s301_rate_2024"):
+    for k in ("census_rate", "our_rate", "our_rate_jan", "our_rate_dec"):
         out[k] = _num(out[k])
     out["layers"] = {
         "mfn": out.pop("mfn_text"),
@@ -476,44 +689,71 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
         "section_301": {
             "heading_jan": out.pop("s301_heading_jan"),
             "heading_dec": out.pop("s301_heading_dec"),
-            "rate_2024": out.pop("s301_rate_2024"),
-            "membership": out.pop("s301_member_source"),
+            "rate_2024": _num(out.pop("s301_2024")),
         },
-        "section_232": {"heading": out.pop("s232_heading"), "rate": out.pop("s232_rate")},
+        "section_232": {"heading": out.pop("s232_heading"), "rate": _num(out.pop("s232_2024"))},
+        "claimable_exclusions": out.pop("claim_headings"),
         "exclusions_named": out.pop("exclusions_named"),
     }
     return out
 
 
-def list_values(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+_LIST_SQL = """
+WITH h(heading) AS (VALUES ('9903.88.01'), ('9903.88.02'), ('9903.88.03'),
+                           ('9903.88.04'), ('9903.88.15'), ('9903.88.16')),
+-- the USITC 2020 list's entries; HTS8 codes that read as dates were stored as Excel
+-- dates in its xlsx (SOURCES.md left them out)
+entries AS (
+    SELECT DISTINCT code, heading,
+           length(code) = 8 AND try_strptime(code, '%Y%m%d') IS NOT NULL
+               AND code >= '19000101' AS is_date
+    FROM _usitc WHERE heading IN (SELECT heading FROM h)
+),
+hits AS (
+    SELECT m.code, e.heading, bool_and(e.is_date) AS only_dates
+    FROM _m m JOIN entries e ON e.code = m.code OR e.code = left(m.code, 8)
+    GROUP BY ALL
+),
+bl AS (SELECT DISTINCT hts8, ch99_code AS heading FROM _bl),
+imp AS (
+    SELECT m.code, m.value, r.s301_heading_jan, r.s301_heading_dec
+    FROM _m m LEFT JOIN _r24 r ON r.code = m.rate_code
+)
+SELECT h.heading,
+       sum(value) FILTER (contains(coalesce(s301_heading_jan, ''), h.heading)) AS ours,
+       count(*) FILTER (contains(coalesce(s301_heading_jan, ''), h.heading)) AS ours_lines,
+       sum(value) FILTER (EXISTS (SELECT 1 FROM hits x WHERE x.code = imp.code
+                                  AND x.heading = h.heading)) AS usitc_2020_identity,
+       sum(value) FILTER (EXISTS (SELECT 1 FROM hits x WHERE x.code = imp.code
+                                  AND x.heading = h.heading AND NOT x.only_dates))
+           AS sources_md_method,
+       sum(value) FILTER (EXISTS (SELECT 1 FROM bl WHERE bl.hts8 = left(imp.code, 8)
+                                  AND bl.heading = h.heading)) AS budget_lab_2026,
+       sum(value) FILTER (contains(coalesce(s301_heading_jan, ''), h.heading)
+                          AND s301_heading_dec LIKE '%9903.91%') AS moved_to_9903_91
+FROM h, imp GROUP BY h.heading ORDER BY h.heading
+"""
+
+
+def list_values(con: duckdb.DuckDBPyConnection, raw: Path | None) -> dict[str, Any]:
     """Each 2018-2019 list's 2024 import value, three ways, against SOURCES.md and USTR.
 
-    Needs ``_m`` (import lines matched to rate lines). ``ours``: the list each line is
-    on in our 2024 rates (one list per line). ``usitc_2020_identity``: lines matching the
-    USITC 2020 list at HTS10 or HTS8 (any heading, no override), the method of
-    SOURCES.md. ``sources_md_method``: the same leaving out the 375 codes the xlsx stores
-    as Excel dates, which reproduces SOURCES.md. ``budget_lab_2026``: lines whose HTS8 the
+    ``ours``: the lines whose panel Section 301 heading on 2024-01-01 is the list's (the
+    panel names a heading only where it bears a rate, so List 4B, suspended, has none).
+    ``usitc_2020_identity``: lines matching a 2018-2020 list entry (the USITC 2020 list,
+    as the layers hold it) at HTS10 or HTS8, the method of SOURCES.md;
+    ``sources_md_method``: the same leaving out the codes the list's xlsx stores as Excel
+    dates, which reproduces SOURCES.md; ``budget_lab_2026``: lines whose HTS8 the
     Budget Lab list (2026 nomenclature) puts on the list.
     """
-    rows = _rows(
-        con,
-        """WITH h(heading) AS (VALUES ('9903.88.01'), ('9903.88.02'), ('9903.88.03'),
-                                   ('9903.88.04'), ('9903.88.15'), ('9903.88.16')),
-           imp AS (SELECT m.code, m.value, r.* EXCLUDE (code)
-                   FROM _m m LEFT JOIN us_rates_2024 r ON r.code = m.rate_code)
-           SELECT h.heading,
-                  sum(value) FILTER (s301_heading_jan = h.heading) AS ours,
-                  count(*) FILTER (s301_heading_jan = h.heading) AS ours_lines,
-                  sum(value) FILTER (contains(s301_usitc2020_any, h.heading))
-                      AS usitc_2020_identity,
-                  sum(value) FILTER (contains(s301_usitc2020_any, h.heading)
-                      AND NOT contains(coalesce(s301_usitc2020_dates, ''), h.heading))
-                      AS sources_md_method,
-                  sum(value) FILTER (contains(s301_budget_lab, h.heading)) AS budget_lab_2026,
-                  sum(value) FILTER (s301_heading_jan = h.heading
-                      AND s301_heading_dec LIKE '9903.91%') AS moved_to_9903_91
-           FROM h, imp GROUP BY h.heading ORDER BY h.heading""",
+    if raw is None or not (raw / BL_LISTS).exists():
+        raise SourceError(f"{BL_LISTS} not found under {raw} (set TRADEWAR_RAW)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _bl AS SELECT * FROM read_csv(?, all_varchar = true)",
+        [str(raw / BL_LISTS)],
     )
+    con.register("_usitc", us_301.load_usitc_list(raw, ValidationReport())[["code", "heading"]])
+    rows = _rows(con, _LIST_SQL)
     total = con.execute("SELECT sum(value) FROM _imp").fetchone()
     out = []
     for r in rows:
@@ -557,6 +797,15 @@ WHY_NOT_USTR = [
 ]
 
 
+def _prepare(con: duckdb.DuckDBPyConnection, raw: Path | None) -> dict[str, Any]:
+    con.execute("SET enable_progress_bar = false")
+    _check_panel(con)
+    weights = load_imports(con, raw)
+    con.execute(_panel_2024_sql())
+    con.execute(_MATCH_SQL)
+    return weights
+
+
 def check_engine(store: Path, raw: Path | None, year: int = YEAR, top: int = TOP) -> dict[str, Any]:
     """Run the comparison and the per-list values on a store (read-only)."""
     from ..data.store import open_store
@@ -564,11 +813,12 @@ def check_engine(store: Path, raw: Path | None, year: int = YEAR, top: int = TOP
     check_year(year)
     con = open_store(store)
     try:
-        weights = load_imports(con, raw)
-        con.execute(_MATCH_SQL)
+        con.execute("SET enable_progress_bar = false")
+        weights = _prepare(con, raw)
+        load_exclusions(con, raw)
         result = compare(con, top)
         result["weights"] = weights
-        result["lists"] = list_values(con)
+        result["lists"] = list_values(con, raw)
     finally:
         con.close()
     return result
@@ -581,10 +831,23 @@ def lists_covered(store: Path, raw: Path | None, year: int = YEAR) -> dict[str, 
     check_year(year)
     con = open_store(store)
     try:
-        weights = load_imports(con, raw)
-        con.execute(_MATCH_SQL)
-        result = list_values(con)
+        weights = _prepare(con, raw)
+        result = list_values(con, raw)
         result["weights"] = weights
     finally:
         con.close()
     return result
+
+
+def lines_2024(store: Path, raw: Path | None) -> Any:
+    """The per-line table: each 2024 Census line with its panel rates and category."""
+    from ..data.store import open_store
+
+    con = open_store(store)
+    try:
+        _prepare(con, raw)
+        load_exclusions(con, raw)
+        con.execute(_lines_sql())
+        return con.execute("SELECT * FROM _cmp ORDER BY code").df()
+    finally:
+        con.close()

@@ -402,3 +402,4 @@ from .cli_serve import serve  # noqa: E402,F401
 from . import cli_policy  # noqa: E402,F401  # isort: skip
 from . import cli_news  # noqa: E402,F401  # isort: skip
 from . import cli_timeline  # noqa: E402,F401  # isort: skip
+from . import cli_refunds  # noqa: E402,F401  # isort: skip

@@ -22,14 +22,84 @@ from ..config import REPO_ROOT
 from ..data.store import open_store
 from ..engine.line_series import line_series, measure_rate_series
 
+# (code, importer, origin, entered, exported, value, label, expected total or None): the
+# expected totals are the worked examples of issue 11 (MFN 16.5% and List 4A 7.5% on the
+# T-shirt; IEEPA, Section 122 and the four-year review after 2024), checked on every tour
 EXAMPLES = [
-    ("9403608081", "US", "CN", "2019-06-20", None, 10000.0, "wooden furniture, List 3 at 25%"),
-    ("9403608081", "US", "CN", "2019-05-20", "2019-05-01", 10000.0, "List 3 transit rule (10%)"),
-    ("8517620090", "US", "CN", "2020-03-01", None, 10000.0, "smartwatches, List 4A at 7.5%"),
-    ("8471300100", "US", "CN", "2020-03-01", None, 10000.0, "laptops, List 4B: suspended, 0%"),
-    ("7208510030", "US", "CN", "2019-01-15", None, 10000.0, "steel plate: 232 and 301 stack"),
-    ("1201901000", "CN", "US", "2018-07-06", None, 10000.0, "US soybeans into China"),
-    ("0203291000", "CN", "US", "2018-07-06", None, 10000.0, "US frozen pork into China"),
+    (
+        "9403608081",
+        "US",
+        "CN",
+        "2019-06-20",
+        None,
+        10000.0,
+        "wooden furniture, List 3 at 25%",
+        None,
+    ),
+    (
+        "9403608081",
+        "US",
+        "CN",
+        "2019-05-20",
+        "2019-05-01",
+        10000.0,
+        "List 3 transit rule (10%)",
+        None,
+    ),
+    ("8517620090", "US", "CN", "2020-03-01", None, 10000.0, "smartwatches, List 4A at 7.5%", None),
+    (
+        "8471300100",
+        "US",
+        "CN",
+        "2020-03-01",
+        None,
+        10000.0,
+        "laptops, List 4B: suspended, 0%",
+        None,
+    ),
+    ("7208510030", "US", "CN", "2019-01-15", None, 10000.0, "steel plate: 232 and 301 stack", None),
+    (
+        "6109100012",
+        "US",
+        "CN",
+        "2024-06-01",
+        None,
+        10000.0,
+        "cotton T-shirt, 2024: MFN 16.5% and List 4A 7.5%",
+        0.24,
+    ),
+    (
+        "6109100012",
+        "US",
+        "CN",
+        "2025-06-01",
+        None,
+        10000.0,
+        "the same T-shirt, 2025: IEEPA fentanyl 20% and reciprocal 10% on top",
+        0.54,
+    ),
+    (
+        "6109100012",
+        "US",
+        "CN",
+        "2026-03-15",
+        None,
+        10000.0,
+        "the same T-shirt, 2026: IEEPA ended, Section 122 10%",
+        0.34,
+    ),
+    (
+        "8703800020",
+        "US",
+        "CN",
+        "2024-10-01",
+        None,
+        10000.0,
+        "electric vehicle after the four-year review (9903.91.03, 100%)",
+        1.025,
+    ),
+    ("1201901000", "CN", "US", "2018-07-06", None, 10000.0, "US soybeans into China", None),
+    ("0203291000", "CN", "US", "2018-07-06", None, 10000.0, "US frozen pork into China", None),
 ]
 
 
@@ -126,7 +196,7 @@ def _line_chart(series: dict[str, list[dict[str, Any]]], ends: dict[str, Any]) -
 
 def _examples_section() -> str:
     parts = []
-    for code, importer, origin, entered, exported, value, label in EXAMPLES:
+    for code, importer, origin, entered, exported, value, label, expected in EXAMPLES:
         try:
             r = api.duty(code, importer, origin, entered, exported, value)
         except Exception as exc:  # the report must still be written
@@ -148,12 +218,21 @@ def _examples_section() -> str:
             + f" --value {value:g}"
         )
         warn = "".join(f"<li>{_e(w)}</li>" for w in r.get("warnings", []))
+        check = ""
+        if expected is not None:
+            total = r.get("total_rate")
+            agrees = total is not None and abs(total - expected) < 1e-9
+            check = (
+                f"<p class=check>check: expected total {_pct(expected)}, computed "
+                f"{_pct(total)}: <b>{'agrees' if agrees else 'DIFFERS'}</b></p>"
+            )
         parts.append(
             f"<h3>{_e(label)}</h3><pre>{_e(cmd)}</pre>"
             + _table(["authority", "heading", "rate", "citation", "why"], rows)
             + f"<p><b>total {_pct(r.get('total_rate'))}</b>"
             + (f", duty USD {r['duty']:,.2f}" if r.get("duty") is not None else "")
             + "</p>"
+            + check
             + (f"<ul class=warn>{warn}</ul>" if warn else "")
         )
     return "".join(parts)
@@ -190,7 +269,7 @@ def _averages_section() -> str:
     cn_us = api_series.series("CN", "US")
     cn_other = api_series.series("CN", "other", dates=[p["date"] for p in cn_us])
     us_cn = api_series.series("US", "CN")
-    collected = api_series.collected_duty("2017-01-01", "2020-12-31")
+    collected = api_series.collected_duty("2017-01-01")
     charts = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, drawn, extra in (
@@ -229,14 +308,35 @@ def _averages_section() -> str:
         + _table(headers, rows)
         + "<h3>2017 trade covered by each Chinese measure</h3>"
         + _table(["measure", "from", "covered ($bn)", "announced ($bn)"], cover_rows)
-        + "<h3>US on China: statutory and collected duty</h3>"
+        + f"<h3>US on China, {_e(us_cn[0]['date'])} to {_e(us_cn[-1]['to'])}: statutory and "
+        "collected duty</h3>"
         + "<p>No product-level US imports for 2017-2020 exist in the data, so the US "
         "statutory series is weighted by 2024 US imports from China (Census HS10), carried "
-        "back to the 2018-2020 lines through the HTS revisions; the drift is reported with "
-        "every point (<code>tradewar series --importer US --json</code>). 2024 trade is "
-        "already low on the tariffed goods, so these weights understate the pre-war "
-        "average. The collected-duty rate is Census calculated duty divided by value.</p>"
-        + charts[1]
+        "back to the 2018-2020 lines through the HTS revisions and to the lines of each "
+        "later date by code, HTS8 or HS6; the drift is reported with every point "
+        "(<code>tradewar series --importer US --json</code>). 2024 trade is already low on "
+        "the tariffed goods, so these weights understate the pre-war average. The "
+        "collected-duty rate is Census calculated duty divided by value (monthly data to "
+        "2020 only).</p>" + charts[1] + _piie_section(api_series.piie_check())
+    )
+
+
+def _piie_section(result: dict[str, Any]) -> str:
+    """The US average at PIIE's published points under each US weight option."""
+    dates = [p["date"] for p in result["options"][0]["points"]]
+    rows = [["PIIE", *(f"{p['piie']:.1f}" for p in result["options"][0]["points"]), ""]]
+    for option in result["options"]:
+        rows.append(
+            [_e(option["weights"]),
+             *(f"{p['ours']:.1f} ({p['difference_pp']:+.1f})" for p in option["points"]),
+             "yes" if option["all_within"] else "<b class=warn>no</b>"]
+        )  # fmt: skip
+    return (
+        f"<h3>Against PIIE's US-side points (tolerance {result['tolerance_pp']} pp)</h3>"
+        + _table(["weights", *dates, f"all within {result['tolerance_pp']} pp"], rows)
+        + f"<p class=cite>Source: {_e(result['source'])}. No 2017 product-level US import "
+        "file is in the data: census-hs2-2017-hs10-2024 keeps the 2017 chapter totals and "
+        "spreads them by 2024 HTS10 shares, its best stand-in.</p>"
     )
 
 

@@ -1,39 +1,8 @@
-"""US rates on goods of China in 2024, and the map from 2018-2020 HTS10 codes to 2024 codes.
+"""The map from 2018-2020 HTS10 codes to the 2024 codes Census reports, and the 2024 notes.
 
-Two store tables, for the 2024 engine check and for weighting the 2018-2020 schedule with
-2024 trade (``tradewar check-engine``, issue 3):
-
-``us_rates_2024``: one row per HTS10 line of the 2024 HTS (basic edition; HTS8 lines
-with no HTS10 beneath keep their 8-digit code), plus the lines that appear in the 2025
-rev. 3 file but not in the 2024 basic edition (statistical splits of mid-2024, e.g.
-8542.31.00.15-.75, which Census reports for 2024) and the 2023 rev. 10 lines that the
-2024 basic edition dropped (``line_source`` says which). Each row carries:
-
-* the MFN column 1 general rate of the 2024 basic edition (the HTS10 row's own text, else
-  its HTS8 row's), parsed with ``parse_rate``: kind, ad valorem part, specific parts;
-* the Section 301 heading and rate in force on 2024-01-01 and on 2024-12-31. Membership
-  of lists 1-4B (9903.88.01-.04, .15, .16) is the USITC 2020 list carried forward by
-  code identity (HTS10 entries over HTS8 entries, the rule the 2018-2020 schedule uses);
-  a line created since 2020 under an HTS8 of 2020 takes its closest 2020 predecessors'
-  membership through ``us_code_map`` (the 2020 list names HTS10 items, and their
-  exceptions, within such HTS8); lines whose HTS8 did not exist in 2020 take the Budget
-  Lab list (2026 nomenclature, scraped from the Chapter 99 notes), else their
-  predecessors' membership. The four-year-review headings 9903.91.01-.03 (Budget Lab
-  list) apply from 2024-09-27 and replace the 9903.88 heading (the products were moved
-  out of the U.S. note 20 lists into note 31). 9903.88.16 (List 4B) is suspended: 0%;
-* the Section 232 heading and rate (steel 25%, aluminium 10%, and the 2020 derivatives),
-  scope from ``data/measures/us/section_232.yaml`` expanded against the 2024 lines;
-* ``adval_jan``/``adval_dec``: the sum of the ad valorem parts on 2024-01-01 and on
-  2024-12-31, and ``adval_2024``, the time-weighted 2024 rate (270 days before the
-  2024-09-27 increase, 96 after, of 366), which the engine check uses; ``total_*`` are
-  the same sums but NULL when the MFN rate is not purely ad valorem;
-* the 301 exclusions in force in 2024 that name the line (U.S. notes 20(ttt), (uuu),
-  (vvv), (www)); exclusions cover described products within a line, so they are
-  reported, not applied.
-
-Rates come from the 2024 HTS chapter 99 rows (9903.88.xx, 9903.80.01, 9903.85.01) and
-the 2025 rev. 3 rows (9903.91.01-.03, added in September 2024), cross-checked with the
-Budget Lab rate table; every rate has a Federal Register citation.
+One store table, for carrying 2024 trade back to the 2018-2020 schedule (``series`` at
+2024 weights) and for the 2024 engine check (``tradewar check-engine``, which rates every
+line through the panel; no rate is computed here):
 
 ``us_code_map``: every HTS10 leaf code of the 2018-2020 revisions (chapters 01-98) to
 its 2024 code(s), through the USITC revisions 2020 rev. 10, 2021 rev. 3/10, 2022
@@ -46,25 +15,22 @@ that no vanished code reaches was carved out of codes that persist: it is linked
 those under the same HTS8 (else HS6). 2024 codes with no 2018-2020 predecessor get a row
 with no old code. ``method`` is the least certain step on the path. The Budget Lab concordance
 covers only 2025-2026 revisions, so it does not apply (reported as a check).
+
+``exclusion_codes`` reads the codes the 2024 Section 301 exclusion notes name (U.S. notes
+20(ttt), (uuu), (vvv), (www)), which the engine check uses to name a cause of its residual.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ...config import authored_dir
-from ...engine.expressions import parse_rate
 from ...errors import SourceError
-from ...model.measures import load_measure_file
 from ..report import ValidationReport
-from ..yamlload import load_yaml
-from . import us_301
-from .scopes import expand_scope
 from .us_hts import Revision, load_revisions, read_hts_csv
 
 _SJC = "Santiago-Jaramillo-Cilio__Harmonized-Tariff-Schedule-of-the-US/"
@@ -83,32 +49,14 @@ LATER_REVISIONS = (
 )
 _BL = "Budget-Lab-Yale__tariff-rate-tracker/"
 BL_LISTS = _BL + "resources/s301_product_lists.csv"
-BL_PARAMS = _BL + "config/policy_params.yaml"
 BL_CONCORDANCE = _BL + "resources/hts_concordance.csv"
 CH99_NOTES = _BL + "data/us_notes/chapter99_2026_rev_6.txt"
+_AS = "arifshehab__tariff-rate-tracker/resources/"
+CLAIM_SHARES = _AS + "s301_exclusion_claim_shares.csv"
+CLAIM_SHARES_BY_HEADING = _AS + "s301_exclusion_claim_shares_by_heading.csv"
 IMPORTS_2024 = "tradewartracker__trade-war-redux-2025/data/2024-hs10-imports5700.parquet"
 
 YEAR_START = dt.date(2024, 1, 1)
-FOUR_YEAR_REVIEW = dt.date(2024, 9, 27)
-DAYS_BEFORE = (FOUR_YEAR_REVIEW - YEAR_START).days  # 270
-DAYS_2024 = 366
-WEIGHT_JAN = DAYS_BEFORE / DAYS_2024
-
-# Section 301 headings in force in 2024: list name, measure id in section_301.yaml
-S301_HEADINGS = {
-    "9903.88.01": ("1", "us.s301.list1"),
-    "9903.88.02": ("2", "us.s301.list2"),
-    "9903.88.03": ("3", "us.s301.list3"),
-    "9903.88.04": ("3_addl", "us.s301.list3"),
-    "9903.88.15": ("4A", "us.s301.list4a"),
-    "9903.88.16": ("4B", "us.s301.list4b"),
-}
-BIDEN_HEADINGS = {"9903.91.01": "biden_25", "9903.91.02": "biden_50", "9903.91.03": "biden_100"}
-LIST_NAMES = {**{h: v[0] for h, v in S301_HEADINGS.items()}, **BIDEN_HEADINGS}
-BIDEN_CITATION = (
-    "89 FR 76581 (September 18, 2024), Notice of Modification, Four-Year Review of the "
-    "Section 301 actions; effective for entries on or after 2024-09-27"
-)
 # exclusion notes to subchapter III of chapter 99 in force for some of 2024
 EXCLUSION_NOTES = {
     "ttt": ("9903.88.67", "2021-10-12 to 2024-05-31 (reinstated exclusions)"),
@@ -116,36 +64,6 @@ EXCLUSION_NOTES = {
     "vvv": ("9903.88.69", "from 2024-06-15 (extended exclusions)"),
     "www": ("9903.88.70", "from 2024-01-01 (solar manufacturing equipment)"),
 }
-_PCT = re.compile(r"(?:\+|plus)\s*(\d+(?:\.\d+)?)\s*%", re.IGNORECASE)
-
-RATE_COLUMNS = [
-    "code", "hts8", "description", "hts8_description", "unit", "line_source", "line_source_row",
-    "mfn_text", "mfn_kind", "mfn_adval", "mfn_specific", "mfn_spec_amount",
-    "mfn_spec_unit", "mfn_spec_parts", "mfn_source", "mfn_source_row", "mfn_citation",
-    "s301_heading_jan", "s301_list_jan", "s301_rate_jan", "s301_heading_dec",
-    "s301_list_dec", "s301_rate_dec", "s301_rate_2024", "s301_member_source",
-    "s301_usitc2020", "s301_usitc2020_any", "s301_usitc2020_dates",
-    "s301_budget_lab", "s301_rate_2024_budget_lab", "s301_citation", "s301_source",
-    "s301_source_row",
-    "s232_heading", "s232_rate", "s232_measure", "s232_citation", "s232_source",
-    "exclusions_named", "adval_jan", "adval_dec", "adval_2024", "total_jan", "total_dec",
-    "total_2024", "expressible", "citation",
-]  # fmt: skip
-
-
-def joined_values(keys: pd.Series, values: pd.Series, sep: str = "+") -> pd.Series:
-    """The distinct values of each key, sorted and joined (e.g. '9903.88.03+9903.88.16').
-
-    Vectorised over the few distinct values (headings, notes), not over rows.
-    """
-    if keys.empty:
-        return pd.Series(dtype=object)
-    wide = pd.crosstab(keys.values, values.values).gt(0)
-    out = np.full(len(wide), "", dtype=object)
-    for value in sorted(wide.columns):
-        has = wide[value].to_numpy()
-        out = np.where(has & (out == ""), value, np.where(has, out + sep + value, out))
-    return pd.Series(out, index=wide.index)
 
 
 def _revision(file: str, edition: str) -> Revision:
@@ -158,31 +76,15 @@ def _read(raw: Path, file: str, edition: str, report: ValidationReport) -> pd.Da
 
 
 def load_us_2024(raw: Path, report: ValidationReport) -> dict[str, pd.DataFrame]:
-    """The ``us_rates_2024`` and ``us_code_map`` tables (see the module docstring)."""
-    authored = authored_dir()
+    """The ``us_code_map`` table (see the module docstring)."""
     h24 = _read(raw, HTS_2024, "HTS 2024 Basic Edition", report)
     h25 = _read(raw, HTS_2025_R3, "HTS 2025 Revision 3", report)
     h23 = _read(raw, HTS_2023_R10, "HTS 2023 Revision 10", report)
     lines = _lines_2024(h24, h25, h23)
-    old = read_2018_2020(raw, authored)
+    old = read_2018_2020(raw, authored_dir())
     code_map = build_code_map(raw, old, h24, lines, report)
-    last = old[-1][2]
-    hts8_2020 = set(last[last.level == 8].code)
-    rates = _mfn(lines, h24)
-    heads = pd.concat([h24, h25, h23])
-    heads = heads[heads.level == 8].drop_duplicates("code").set_index("code").description
-    rates["hts8_description"] = rates.hts8.map(heads)
-    units = _units(raw, [HTS_2024, HTS_2025_R3, HTS_2023_R10])
-    rates = rates.merge(
-        units.rename(columns={"source": "line_source"}), on=["code", "line_source"], how="left"
-    )
-    ch99 = _ch99_rates(h24, h25, raw, report)
-    rates = _section_301(rates, raw, authored, ch99, code_map, hts8_2020, report)
-    rates = _section_232(rates, authored, ch99, report)
-    rates = _exclusions(rates, raw, report)
-    rates = _totals(rates)
-    _report_coverage(rates, code_map, raw, report)
-    return {"us_rates_2024": rates[RATE_COLUMNS], "us_code_map": code_map}
+    _report_coverage(code_map, raw, report)
+    return {"us_code_map": code_map}
 
 
 # ---------------------------------------------------------------------------- lines
@@ -204,325 +106,6 @@ def _lines_2024(h24: pd.DataFrame, h25: pd.DataFrame, h23: pd.DataFrame) -> pd.D
     earlier = earlier[~earlier.code.isin(base.code) & ~earlier.code.isin(later.code)]
     frame = pd.concat([base, later, earlier], ignore_index=True)
     return frame.assign(hts8=frame.code.str[:8])
-
-
-def _units(raw: Path, files: list[str]) -> pd.DataFrame:
-    """Unit of quantity per (source, row) of the CSV files (column 4)."""
-    frames = []
-    for file in files:
-        sheet = pd.read_csv(raw / file, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "code": sheet["HTS Number"].str.strip().str.replace(".", "", regex=False),
-                    "unit": sheet["Unit of Quantity"].str.strip(),
-                    "source": file,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True).drop_duplicates(["source", "code"])
-
-
-def _parsed_texts(text: pd.Series) -> pd.DataFrame:
-    """Parsed fields of each distinct rate text (one parse per text, not per line)."""
-    rows = []
-    for t in text.unique():
-        p = parse_rate(t)
-        first = p.components[0] if p.components else None
-        rows.append(
-            (t, p.kind, p.ad_valorem,
-             "; ".join(f"{c.amount:g} USD/{c.label}" for c in p.components) or None,
-             first.amount if first else None, first.label if first else None, len(p.components))
-        )  # fmt: skip
-    return pd.DataFrame(
-        rows,
-        columns=["rate_key", "mfn_kind", "mfn_adval", "mfn_specific", "mfn_spec_amount",
-                 "mfn_spec_unit", "mfn_spec_parts"],
-    ).astype({"mfn_adval": float, "mfn_spec_amount": float})  # fmt: skip
-
-
-def _mfn(lines: pd.DataFrame, h24: pd.DataFrame) -> pd.DataFrame:
-    """The 2024 general rate: the line's own text, else its HTS8 row's (2024 edition first)."""
-    own = lines[["code", "hts8", "description", "rate_text", "source", "source_row", "edition"]]
-    h8 = h24[(h24.level == 8) & (h24.rate_text != "")][["code", "rate_text", "source_row"]]
-    h8 = h8.rename(columns={"code": "hts8", "rate_text": "h8_text", "source_row": "h8_row"})
-    frame = own.merge(h8, on="hts8", how="left")
-    use_own = frame.rate_text != ""
-    use_h8 = ~use_own & frame.h8_text.notna()
-    # a line absent from the 2024 edition whose HTS8 row is there takes the 2024 HTS8 rate
-    later_line = frame.source != HTS_2024
-    use_h8 = use_h8 | (later_line & frame.h8_text.notna())
-    use_own = use_own & ~use_h8
-    text = frame.rate_text.where(use_own, frame.h8_text.where(use_h8, ""))
-    src = frame.source.where(use_own, HTS_2024).where(use_own | use_h8, None)
-    row = frame.source_row.where(use_own, frame.h8_row.where(use_h8, pd.NA))
-    edition = frame.edition.where(use_own, "HTS 2024 Basic Edition")
-    parsed = _parsed_texts(text)
-    out = pd.DataFrame(
-        {
-            "code": frame.code,
-            "hts8": frame.hts8,
-            "description": frame.description,
-            "line_source": frame.source,
-            "line_source_row": frame.source_row,
-            "mfn_text": text.where(text != "", None),
-            "rate_key": text,
-            "mfn_source": src,
-            "mfn_source_row": pd.array(row, dtype="Int64"),
-            "mfn_citation": "HTSUS column 1 general rate, USITC " + edition,
-        }
-    )
-    out = out.merge(parsed, on="rate_key", how="left").drop(columns="rate_key")
-    return out.drop_duplicates("code").reset_index(drop=True)
-
-
-# --------------------------------------------------------------------- chapter 99
-
-
-def _ch99_rates(
-    h24: pd.DataFrame, h25: pd.DataFrame, raw: Path, report: ValidationReport
-) -> pd.DataFrame:
-    """Additional rates of the chapter 99 headings used here, from the HTS rows."""
-    wanted = [*S301_HEADINGS, "9903.80.01", "9903.80.03", "9903.85.01", "9903.85.03"]
-    rows = []
-    for heading in [*wanted, *BIDEN_HEADINGS]:
-        digits = heading.replace(".", "")
-        table = h24 if heading not in BIDEN_HEADINGS else h25
-        hit = table[table.code == digits]
-        if hit.empty:
-            raise SourceError(f"{table.source.iloc[0]}: no row for heading {heading}")
-        text = hit.rate_text.iloc[0]
-        found = _PCT.search(text)
-        rate = float(found.group(1)) / 100 if found else None
-        suspended = "suspended" in hit.description.iloc[0].lower()
-        rows.append(
-            (heading, rate, 0.0 if suspended else rate, suspended, text, hit.source.iloc[0],
-             int(hit.source_row.iloc[0]), hit.edition.iloc[0])
-        )  # fmt: skip
-    ch99 = pd.DataFrame(
-        rows,
-        columns=["heading", "text_rate", "rate", "suspended", "text", "source", "row", "edition"],
-    )
-    _check_budget_lab_rates(ch99, raw, report)
-    return ch99.set_index("heading")
-
-
-def _check_budget_lab_rates(ch99: pd.DataFrame, raw: Path, report: ValidationReport) -> None:
-    params = load_yaml(raw / BL_PARAMS)
-    table = {str(r["ch99_pattern"]): float(r["s301_rate"]) for r in params["section_301_rates"]}
-    s301 = ch99[ch99.heading.isin([*S301_HEADINGS, *BIDEN_HEADINGS])]
-    same = s301[s301.heading.map(table) == s301.rate]
-    report.check(
-        "us2024_s301_rates_vs_budget_lab",
-        len(s301),
-        len(same),
-        len(same) == len(s301) - int(s301.suspended.sum()),
-        "Section 301 rates from the 2024 HTS (9903.88) and 2025 rev. 3 (9903.91) rows agree "
-        "with Budget Lab policy_params.yaml except where the HTS marks the heading suspended",
-    )
-    for heading, rate in s301[s301.heading.map(table) != s301.rate][["heading", "rate"]].values:
-        report.difference(
-            BL_PARAMS,
-            f"{heading}: {table.get(heading)} vs {rate}",
-            "Budget Lab rate differs from the HTS; the HTS compiler's note says the provision "
-            "is suspended (84 FR 69447), so 0 is used",
-        )
-
-
-def _citations(authored: Path) -> dict[str, str]:
-    """The Federal Register citation of each 9903.88 heading's 2024 rate (its last step)."""
-    mfile = load_measure_file(authored / "measures" / "us" / "section_301.yaml")
-    last = {m.id: m.steps[-1].citation for m in mfile.measures}
-    return {h: last[mid] for h, (_name, mid) in S301_HEADINGS.items()}
-
-
-# --------------------------------------------------------------------- Section 301
-
-
-def _budget_lab(raw: Path, report: ValidationReport) -> pd.DataFrame:
-    lists = pd.read_csv(raw / BL_LISTS, dtype=str)
-    lists["source_row"] = range(2, len(lists) + 2)
-    bad = ~lists.hts8.str.fullmatch(r"\d{8}", na=False)
-    for row, value in lists.loc[bad, ["source_row", "hts8"]].itertuples(False):
-        report.reject(BL_LISTS, row, value, "not an 8-digit code")
-    report.read(BL_LISTS, len(lists), int((~bad).sum()))
-    return lists[~bad]
-
-
-def _membership(members: pd.DataFrame, key: str) -> pd.DataFrame:
-    """One heading per key: the highest 2024 rate among several (4B last)."""
-    ordered = members.sort_values([key, "rate", "heading"], ascending=[True, False, True])
-    joined = joined_values(ordered[key], ordered.heading).rename("all_headings")
-    first = ordered.drop_duplicates(key).set_index(key)
-    return first.join(joined).reset_index()
-
-
-def _section_301(
-    rates: pd.DataFrame,
-    raw: Path,
-    authored: Path,
-    ch99: pd.DataFrame,
-    code_map: pd.DataFrame,
-    hts8_2020: set[str],
-    report: ValidationReport,
-) -> pd.DataFrame:
-    cite = _citations(authored)
-    rate_of = ch99.rate.to_dict()
-    usitc = us_301.load_usitc_list(raw, ValidationReport())  # read and checked by the build
-    usitc = usitc.assign(rate=usitc.heading.map(rate_of))
-    bl = _budget_lab(raw, report)
-    bl88 = bl[bl.ch99_code.isin(S301_HEADINGS)].rename(columns={"ch99_code": "heading"})
-    bl88 = bl88.assign(rate=bl88.heading.map(rate_of))
-    biden = bl[bl.ch99_code.isin(BIDEN_HEADINGS)].rename(columns={"ch99_code": "heading"})
-    biden = biden.assign(rate=biden.heading.map(rate_of))
-
-    u10 = _membership(usitc[usitc.code.str.len() == 10], "code")
-    u8 = _membership(usitc[usitc.code.str.len() == 8].rename(columns={"code": "hts8"}), "hts8")
-    b8 = _membership(bl88, "hts8")
-    bd = _membership(biden, "hts8")
-    pick = ["heading", "rate", "source_row", "all_headings"]
-    frame = rates.merge(u10[["code", *pick]].add_prefix("u10_"), how="left",
-                        left_on="code", right_on="u10_code")  # fmt: skip
-    frame = frame.merge(u8[["hts8", *pick]].add_prefix("u8_"), how="left",
-                        left_on="hts8", right_on="u8_hts8")  # fmt: skip
-    frame = frame.merge(b8[["hts8", *pick]].add_prefix("b_"), how="left",
-                        left_on="hts8", right_on="b_hts8")  # fmt: skip
-    frame = frame.merge(bd[["hts8", *pick]].add_prefix("d_"), how="left",
-                        left_on="hts8", right_on="d_hts8")  # fmt: skip
-
-    # predecessors' 2020 membership through the code map (the closest predecessors only),
-    # for lines whose HTS8 is new since 2020 and that the Budget Lab list does not name
-    old = code_map.dropna(subset=["old_code", "new_code"])[["old_code", "new_code", "method"]]
-    old = old.assign(hts8=old.old_code.str[:8], rank=old.method.map(METHOD_RANK))
-    old = old[old["rank"] == old.groupby("new_code")["rank"].transform("min")]
-    via10 = old.merge(u10[["code", "heading"]], left_on="old_code", right_on="code", how="left")
-    via8 = old.merge(u8[["hts8", "heading"]], on="hts8", how="left")
-    via = via10.heading.combine_first(via8.heading).fillna("none")
-    via = pd.DataFrame({"new_code": old.new_code.values, "heading": via.values})
-    via = via.drop_duplicates().sort_values(["new_code", "heading"])
-    frame["m_heading"] = frame.code.map(joined_values(via.new_code, via.heading))
-
-    in_2020 = frame.hts8.isin(hts8_2020)
-    codes_2020 = set(code_map.old_code.dropna())
-    u_head = frame.u10_heading.combine_first(frame.u8_heading)
-    u_row = frame.u10_source_row.combine_first(frame.u8_source_row)
-    m_single = frame.m_heading.notna() & ~frame.m_heading.fillna("").str.contains("+", regex=False)
-    source = pd.Series(
-        np.select(
-            [
-                frame.u10_heading.notna(),
-                frame.u8_heading.notna(),
-                in_2020 & (frame.code.isin(codes_2020) | frame.m_heading.isna()),
-                in_2020 & m_single,
-                in_2020 & frame.m_heading.notna(),
-                frame.b_heading.notna(),
-                m_single,
-                frame.m_heading.notna(),
-            ],
-            [
-                "usitc_2020_hts10",
-                "usitc_2020_hts8",
-                "not_on_usitc_2020_list",
-                "usitc_2020_via_code_map",
-                "ambiguous_via_code_map",
-                "budget_lab_2026_hts8",
-                "usitc_2020_via_code_map",
-                "ambiguous_via_code_map",
-            ],
-            "no_source",
-        ),
-        index=frame.index,
-    )
-    from_usitc = source.isin(["usitc_2020_hts10", "usitc_2020_hts8"])
-    heading = u_head.where(from_usitc)
-    heading = heading.combine_first(frame.b_heading.where(source == "budget_lab_2026_hts8"))
-    heading = heading.combine_first(
-        frame.m_heading.where((source == "usitc_2020_via_code_map") & (frame.m_heading != "none"))
-    )
-    src_file = source.map(
-        {
-            "usitc_2020_hts10": us_301.USITC_LIST,
-            "usitc_2020_hts8": us_301.USITC_LIST,
-            "budget_lab_2026_hts8": BL_LISTS,
-            "usitc_2020_via_code_map": us_301.USITC_LIST + " (via us_code_map)",
-        }
-    )
-    src_row = u_row.where(from_usitc, frame.b_source_row.where(source == "budget_lab_2026_hts8"))
-    rate_jan = heading.map(rate_of).fillna(0.0)
-    heading_dec = frame.d_heading.combine_first(heading)
-    rate_dec = heading_dec.map(rate_of).fillna(0.0)
-    hts_ref = (
-        "rate per USITC " + ch99.edition + " heading " + ch99.index + " (" + ch99.source
-        + " line " + ch99.row.astype(str) + "): " + ch99.text
-    ).to_dict()  # fmt: skip
-    citation = heading.map(cite) + "; " + heading.map(hts_ref)
-    with_biden = frame.d_heading.notna()
-    citation = citation.where(
-        ~with_biden, citation.fillna("none") + " until 2024-09-26; from 2024-09-27 "
-        + frame.d_heading.fillna("") + ": " + BIDEN_CITATION + "; "
-        + frame.d_heading.map(hts_ref).fillna("")
-    )  # fmt: skip
-    src_file = src_file.where(~with_biden, src_file.fillna("") + "; " + BL_LISTS)
-    frame = frame.assign(
-        s301_heading_jan=heading,
-        s301_list_jan=heading.map(LIST_NAMES),
-        s301_rate_jan=rate_jan,
-        s301_heading_dec=heading_dec,
-        s301_list_dec=heading_dec.map(LIST_NAMES),
-        s301_rate_dec=rate_dec,
-        s301_rate_2024=WEIGHT_JAN * rate_jan + (1 - WEIGHT_JAN) * rate_dec,
-        s301_member_source=source,
-        s301_usitc2020=frame.u10_all_headings.combine_first(frame.u8_all_headings).combine_first(
-            ("via code map: " + frame.m_heading).where(frame.m_heading.notna())
-        ),
-        s301_budget_lab=frame.b_all_headings,
-        s301_rate_2024_budget_lab=WEIGHT_JAN * frame.b_rate.fillna(0.0)
-        + (1 - WEIGHT_JAN) * frame.d_rate.combine_first(frame.b_rate).fillna(0.0),
-        s301_citation=citation,
-        s301_source=src_file,
-        s301_source_row=pd.array(src_row, dtype="Int64"),
-    )
-    frame = frame.join(_any_match(frame, usitc))
-    _compare_301_methods(frame, rate_of, report)
-    return frame[rates.columns.tolist() + [c for c in frame.columns if c.startswith("s301_")]]
-
-
-def excel_date_like(code: pd.Series) -> pd.Series:
-    """HTS8 codes that read as a valid date YYYY.MM.DD from 1900 on.
-
-    These are the codes the Adobe conversion of the USITC list stored as Excel dates
-    (the build checks there are 375); SOURCES.md's per-list values left them out.
-    """
-    eight = code.str.fullmatch(r"\d{8}")
-    digits = code.where(eight, "00000000")
-    year = digits.str[:4].astype(int)
-    month = digits.str[4:6].astype(int)
-    day = digits.str[6:8].astype(int)
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    days = month.map({1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30,
-                      10: 31, 11: 30, 12: 31}).fillna(0) + ((month == 2) & leap)  # fmt: skip
-    return eight & (year >= 1900) & (day >= 1) & (day <= days)
-
-
-def _any_match(frame: pd.DataFrame, usitc: pd.DataFrame) -> pd.DataFrame:
-    """Every 2020 list heading matching a line at HTS10 or HTS8 (no override), as text.
-
-    ``s301_usitc2020_any`` lists them; ``s301_usitc2020_dates`` lists those matched only
-    through codes stored as Excel dates (to reproduce SOURCES.md's figures).
-    """
-    entries = usitc.assign(is_date=excel_date_like(usitc.code))
-    by10 = frame[["code"]].merge(entries[["code", "heading", "is_date"]], on="code")
-    by8 = frame[["code", "hts8"]].merge(
-        entries.rename(columns={"code": "hts8"})[["hts8", "heading", "is_date"]], on="hts8"
-    )
-    hits = pd.concat([by10, by8[["code", "heading", "is_date"]]], ignore_index=True)
-    # a heading counts as matched through Excel-date codes only when every entry is one
-    hits = hits.groupby(["code", "heading"], as_index=False).is_date.all()
-    out = pd.DataFrame(index=frame.index)
-    out["s301_usitc2020_any"] = frame.code.map(joined_values(hits.code, hits.heading))
-    dates = hits[hits.is_date]
-    out["s301_usitc2020_dates"] = frame.code.map(joined_values(dates.code, dates.heading))
-    return out
 
 
 def read_codes(raw: Path, file: str, edition: str) -> pd.DataFrame:
@@ -567,76 +150,6 @@ def read_2018_2020(raw: Path, authored: Path) -> list[tuple[str, str, pd.DataFra
     ]
 
 
-def _compare_301_methods(frame: pd.DataFrame, rate_of: dict, report: ValidationReport) -> None:
-    """Lines where the USITC 2020 list and the Budget Lab list give different 2024 rates."""
-    usitc = frame.u10_heading.combine_first(frame.u8_heading).map(rate_of).fillna(0.0)
-    bl = frame.b_heading.map(rate_of).fillna(0.0)
-    both = frame.u10_heading.combine_first(frame.u8_heading).notna() | frame.b_heading.notna()
-    differ = both & ((usitc - bl).abs() > 1e-9)
-    report.check(
-        "us2024_s301_usitc2020_vs_budget_lab",
-        "same 2024-01-01 rate",
-        f"{int(differ.sum())} of {int(both.sum())} lines differ",
-        True,
-        "USITC 2020 list by code identity vs Budget Lab 2026 list at HTS8 (9903.88 lists "
-        "only); differences come from HTS10-level entries, renumbered codes and the products "
-        "moved to 9903.91 in 2024 (values: check-engine membership_alternative)",
-    )
-
-
-# --------------------------------------------------------------------- Section 232
-
-
-def _section_232(
-    rates: pd.DataFrame, authored: Path, ch99: pd.DataFrame, report: ValidationReport
-) -> pd.DataFrame:
-    path = authored / "measures" / "us" / "section_232.yaml"
-    mfile = load_measure_file(path)
-    source = f"data/{path.relative_to(authored)}"
-    lines = pd.DataFrame({"code": pd.concat([rates.code, rates.hts8]).unique()})
-    scratch = ValidationReport()
-    frames = []
-    for measure in mfile.measures:
-        step = measure.steps[-1]
-        products = expand_scope(measure.scope, lines, source, scratch)
-        frames.append(
-            products.assign(
-                heading=step.heading or measure.heading,
-                rate=step.rate,
-                measure=measure.id,
-                citation=step.citation,
-            )
-        )
-    for issue in scratch.issues:
-        report.warn(source, None, issue.value, f"{issue.reason} (2024 HTS lines)")
-    scope = pd.concat(frames, ignore_index=True)
-    hts_rate = ch99.rate.to_dict()
-    for heading, rate in scope[["heading", "rate"]].drop_duplicates().values:
-        report.check(
-            f"us2024_s232_{heading}_rate",
-            rate,
-            hts_rate.get(heading),
-            hts_rate.get(heading) is None or abs(hts_rate[heading] - rate) < 1e-9,
-            "rate in section_232.yaml vs the 2024 HTS chapter 99 row",
-        )
-    # a line matches its most specific scope entry (HTS10 derivative over an HTS8 entry)
-    prefixes = pd.concat(
-        [pd.DataFrame({"code": rates.code, "n": n, "prefix": rates.code.str[:n]})
-         for n in (4, 6, 8, 10)],
-        ignore_index=True,
-    )  # fmt: skip
-    hit = prefixes.merge(scope, left_on="prefix", right_on="code", suffixes=("", "_scope"))
-    hit = hit.sort_values(["code", "n"], ascending=[True, False]).drop_duplicates("code")
-    hit = hit.set_index("code")
-    return rates.assign(
-        s232_heading=rates.code.map(hit.heading),
-        s232_rate=rates.code.map(hit.rate).fillna(0.0),
-        s232_measure=rates.code.map(hit.measure),
-        s232_citation=rates.code.map(hit.citation),
-        s232_source=rates.code.map(hit.source),
-    )
-
-
 # --------------------------------------------------------------------- exclusions
 
 
@@ -677,45 +190,6 @@ def exclusion_codes(raw: Path) -> pd.DataFrame:
     frame["heading"] = frame.note.map({k: v[0] for k, v in EXCLUSION_NOTES.items()})
     frame = frame[~frame.code.str.startswith("99")]
     return frame.drop_duplicates(["note", "code"]).reset_index(drop=True)
-
-
-def _exclusions(rates: pd.DataFrame, raw: Path, report: ValidationReport) -> pd.DataFrame:
-    codes = exclusion_codes(raw)
-    report.read(CH99_NOTES, len(codes), len(codes))
-    labels = codes.assign(label="20(" + codes.note + ")")
-    per10 = labels[labels.code.str.len() == 10][["code", "label"]]
-    per8 = labels[labels.code.str.len() == 8][["code", "label"]].rename(columns={"code": "hts8"})
-    hits = pd.concat(
-        [rates[["code"]].merge(per10, on="code"),
-         rates[["code", "hts8"]].merge(per8, on="hts8")[["code", "label"]]],
-        ignore_index=True,
-    ).drop_duplicates().sort_values(["code", "label"])  # fmt: skip
-    named = rates.code.map(joined_values(hits.code, hits.label, ","))
-    return rates.assign(exclusions_named=named)
-
-
-# --------------------------------------------------------------------- totals
-
-
-def _totals(rates: pd.DataFrame) -> pd.DataFrame:
-    mfn = rates.mfn_adval
-    expressible = rates.mfn_kind.isin(["free", "ad_valorem"])
-    out = rates.assign(
-        adval_jan=(mfn.fillna(0) + rates.s301_rate_jan + rates.s232_rate).round(9),
-        adval_dec=(mfn.fillna(0) + rates.s301_rate_dec + rates.s232_rate).round(9),
-        adval_2024=(mfn.fillna(0) + rates.s301_rate_2024 + rates.s232_rate).round(9),
-        expressible=expressible,
-    )
-    for when in ("jan", "dec", "2024"):
-        out[f"total_{when}"] = out[f"adval_{when}"].where(expressible)
-    s301 = ("Section 301 " + out.s301_heading_jan.fillna("") + ": " + out.s301_citation).fillna("")
-    s232 = ("Section 232 " + out.s232_heading.fillna("") + ": " + out.s232_citation).fillna("")
-    out["citation"] = (
-        out.mfn_citation
-        + s301.where(s301 == "", " | " + s301)
-        + s232.where(s232 == "", " | " + s232)
-    )
-    return out
 
 
 # --------------------------------------------------------------------- code map
@@ -918,10 +392,8 @@ def _check_concordance(raw: Path, report: ValidationReport) -> None:
 # --------------------------------------------------------------------- report
 
 
-def _report_coverage(
-    rates: pd.DataFrame, code_map: pd.DataFrame, raw: Path, report: ValidationReport
-) -> None:
-    """Matched and unmatched 2024 import value (the Census HS10 file) in the report."""
+def _report_coverage(code_map: pd.DataFrame, raw: Path, report: ValidationReport) -> None:
+    """2024 import value (the Census HS10 file) mapped to 2018-2020 codes, in the report."""
     path = raw / IMPORTS_2024
     if not path.exists():
         report.warn(IMPORTS_2024, None, "missing", "2024 imports not found: coverage not checked")
@@ -929,15 +401,6 @@ def _report_coverage(
     imports = pd.read_parquet(path, columns=["I_COMMODITY", "CON_VAL_YR"])
     value = pd.to_numeric(imports.CON_VAL_YR, errors="coerce").fillna(0)
     total = value.sum()
-    rated = imports.I_COMMODITY.isin(rates.code)
-    report.check(
-        "us2024_import_value_with_rate_line",
-        "most of $429.4bn",
-        f"${value[rated].sum() / 1e9:.1f}bn of ${total / 1e9:.1f}bn",
-        value[rated].sum() >= 0.95 * total,
-        "2024 imports from China whose HTS10 is a line of us_rates_2024 (others: Census-only "
-        "statistical codes, e.g. watch parts, and 9999.95 low-value estimates)",
-    )
     linked = code_map.dropna(subset=["old_code", "new_code"]).new_code
     matched = imports.I_COMMODITY.isin(linked)
     report.check(

@@ -39,7 +39,7 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
-DESCRIPTION = """The 2018-2020 US-China trade war as dated, sourced, computable data.
+DESCRIPTION = """The US-China trade war, 2018 to today, as dated, sourced, computable data.
 
 Every endpoint answers JSON. Errors are JSON too: `{"error", "type", "detail": [{"loc",
 "msg", "type"}]}`, with 422 for invalid input (the field in `loc`), 413 for a body over

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow.parquet as pq
 from fastapi import APIRouter, File, Query, UploadFile
 
-from ... import api, api_series
+from ... import api, api_refunds, api_series
 from ...codes import normalize_code
 from ...countries import normalize_country
 from ...data.store import check_date
@@ -165,6 +165,28 @@ def build_router(service: Service) -> APIRouter:
             raise FieldError(("body", "file"), InputError("the uploaded file is empty"))
         limit = min(rows, service.limits.max_rows)
         return JSON(await service.run(lambda: _bulk(service, data, limit)))
+
+    @router.post(
+        "/refunds",
+        tags=["duty"],
+        summary="IEEPA duty paid on an uploaded file of entries (`tradewar refunds`)",
+        description=(
+            "Columns as `/duty/bulk` plus an optional `entry_number`. Returns "
+            "`total_ieepa_duty` (USD), `by_month`, `by_heading`, `entries` (one row per entry "
+            "and IEEPA heading: heading, rate, amount; up to `rows` rows), `rejected` (with "
+            "the reason), `legal_basis` and `caveats`. The upload is limited in size."
+        ),
+        responses={413: _error("The upload is over the size limit")},
+    )
+    async def refunds(
+        file: Annotated[UploadFile, File(description="CSV (with header) or Parquet")],
+        rows: Annotated[int, Query(ge=0, le=100_000, description="entry rows to return")] = 1000,
+    ) -> JSON:
+        data = await file.read()
+        if not data:
+            raise FieldError(("body", "file"), InputError("the uploaded file is empty"))
+        limit = min(rows, service.limits.max_rows)
+        return JSON(await service.run(lambda: _refunds(service, data, limit)))
 
     # --- schedule, lists, products ----------------------------------------------------
 
@@ -346,6 +368,7 @@ def capabilities() -> dict[str, bool]:
     return {
         "duty": True,
         "bulk": True,
+        "refunds": True,
         "schedule": True,
         "lists": True,
         "products": True,
@@ -381,6 +404,26 @@ def _check_range(
             )
     if start and end and end < start:
         raise FieldError(("query", "to"), InputError(f"to {end} is before from {start}"))
+
+
+def _refunds(service: Service, data: bytes, limit: int) -> dict[str, Any]:
+    """IEEPA refunds on an upload, written under a fixed name in a fresh directory."""
+    kind = "parquet" if data[:4] == b"PAR1" else "csv"
+    with tempfile.TemporaryDirectory(prefix="tradewar-refunds-") as tmp:
+        src = Path(tmp) / f"upload.{kind}"
+        src.write_bytes(data)
+        try:
+            with service.file_lock.shared():
+                result = api_refunds.refunds(src, store=service.store)
+        except (TradewarError, duckdb.Error) as exc:
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            message = first.replace(str(src), "upload").replace(tmp, "")
+            raise FieldError(("body", "file"), InputError(message)) from None
+    result["input"] = kind
+    result["truncated"] = len(result["entries"]) > limit or len(result["rejected"]) > limit
+    result["entries"] = result["entries"][:limit]
+    result["rejected"] = result["rejected"][:limit]
+    return result
 
 
 def _bulk(service: Service, data: bytes, limit: int) -> dict[str, Any]:

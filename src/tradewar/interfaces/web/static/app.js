@@ -258,7 +258,7 @@ async function timelinesPage(root) {
     api("/api/series?importer=CN&origin=US&step=event"),
     api("/api/series?importer=CN&origin=other&step=event"),
     api("/api/series?importer=US&origin=CN&step=event"),
-    api("/api/series/collected?from=2017-01-01&to=2020-12-31"),
+    api("/api/series/collected?from=2017-01-01"),
     api("/api/coverage?importer=CN"),
   ]);
   status.remove();
@@ -284,8 +284,9 @@ async function timelinesPage(root) {
   }
   const markers = [...stepMarkers(us.body, COLORS.US, "US"), ...stepMarkers(cn.body, COLORS.CN, "China")];
   el.appendChild(legend(series));
+  const x1 = new Date(Math.max(...series.map((x) => x.end.getTime())));
   el.appendChild(stepChart({ id: "timelines", title: "Average tariffs both ways", x0: day("2017-01-01"),
-    x1: day("2021-01-01"), yLabel: "average tariff, percent", unit: "%", series, markers }));
+    x1, yLabel: "average tariff, percent", unit: "%", series, markers }));
   el.appendChild(h("h3", { text: "The steps" }));
   el.appendChild(table(["date", "side", "measures that moved", "average after"],
     markers.sort((a, b) => a.x - b.x).map((x) => [iso(x.x), x.color === COLORS.US ? "US on China" : "China on US",
@@ -301,9 +302,9 @@ async function timelinesPage(root) {
     ...wsrc.map((w) => `Weights ${w.name}: ${w.description}; source ${w.source}.`),
     ...(collected.ok && collected.body.length
       ? [`Collected duty: ${collected.body[0].statistic}; source ${collected.body[0].source}.`] : []),
-    "Schedules: the tradewar store (US: HTS revisions, Section 301 and 232 lists; China: " +
+    "Schedules: the tradewar store (US: HTS revisions and every program in data/measures/us; China: " +
     "PIIE HS10 file, then HS6 approximations). Goods taken as exported on the entry date; " +
-    "Section 301 exclusions are not modelled. Method: docs/series.md.",
+    "claimable Section 301 exclusions are not applied. Method: docs/series.md.",
   ]));
 }
 
@@ -542,7 +543,7 @@ async function articlesPage(root) {
 
 async function enginePage(root) {
   const el = page("engine-check", "2024 engine check",
-    "The duty our 2024 rates imply on 2024 US imports from China, line by line, against the " +
+    "The duty the panel implies on 2024 US imports from China, line by line, against the " +
     "duty Census calculated, and each Section 301 list's covered value at 2024 weights.");
   const status = h("p", { class: "loading", text: "Running the comparison\u2026" });
   el.appendChild(status);
@@ -556,6 +557,12 @@ async function enginePage(root) {
     h("div", null, h("span", { text: "Census calculated duty" }), h("b", { class: "figure", text: bn(c.census_duty) })),
     h("div", null, h("span", { text: "ratio" }), h("b", { class: "figure", text: c.ratio.toFixed(3) })),
     h("div", null, h("span", { text: "import value within 1 pp" }), h("b", { class: "figure", text: `${(100 * c.share_value_within_1pp).toFixed(1)}%` }))));
+  if (c.residual_by_cause) {
+    const rc = c.residual_by_cause;
+    el.appendChild(h("h3", { text: `Residual by named cause (${(100 * rc.explained_share).toFixed(1)}% of the absolute residual explained)` }));
+    el.appendChild(table(["cause", "lines", "value", "residual", "explained"],
+      Object.entries(rc.causes).map(([k, x]) => [k, x.lines, bn(x.value), bn(x.residual_usd), bn(x.explained_usd)])));
+  }
   el.appendChild(h("h3", { text: "Gaps by explanation" }));
   el.appendChild(table(["category", "lines", "value", "computed", "Census", "gap"],
     c.explanations.map((e) => [e.category, e.lines, bn(e.value), bn(e.computed_duty), bn(e.census_duty), bn(e.gap)])));
@@ -566,7 +573,48 @@ async function enginePage(root) {
         x.announced_usd_bn === null || x.announced_usd_bn === undefined ? "" : `$${x.announced_usd_bn}bn`])));
   }
   el.appendChild(sources([`2024 imports: ${c.weights.source} (${c.weights.via}).`,
-    "2024 rates: the store's us_rates_2024 table (MFN, Section 301 and 232 per HTS10 line). See docs/check_engine.md."]));
+    "2024 rates: the store's panel, as duty and bulk rate a shipment, time-weighted over 2024. See docs/check_engine.md."]));
+}
+
+async function refundsPage(root) {
+  const el = page("refunds", "IEEPA refunds",
+    "Upload a file of entries (CSV or Parquet: code, importer, origin, entered, [exported], value, " +
+    "[claims], [entry_number]) to see the duty each paid under the IEEPA headings, by month and heading.");
+  const file = h("input", { id: "refunds-file", type: "file", name: "file", accept: ".csv,.parquet" });
+  const out = h("div", { id: "refunds-result" });
+  const button = h("button", { type: "button", id: "refunds-run", text: "Compute the IEEPA duty" });
+  button.addEventListener("click", async () => {
+    if (!file.files.length) { out.replaceChildren(h("p", { class: "error", text: "Choose a file first." })); return; }
+    out.replaceChildren(h("p", { class: "loading", text: "Rating the entries\u2026" }));
+    const form = new FormData();
+    form.append("file", file.files[0]);
+    const r = await api("/api/refunds", { method: "POST", body: form });
+    if (!r.ok) { out.replaceChildren(errorBox(r, "Refunds")); return; }
+    const b = r.body;
+    const usd = (v) => `$${v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    out.replaceChildren(
+      h("div", { class: "figures" },
+        h("div", null, h("span", { text: "IEEPA duty" }), h("b", { class: "figure", id: "refunds-total", text: usd(b.total_ieepa_duty) })),
+        h("div", null, h("span", { text: "entries with IEEPA duty" }), h("b", { class: "figure", text: `${b.entries_with_ieepa} of ${b.entries_rated}` })),
+        h("div", null, h("span", { text: "rejected" }), h("b", { class: "figure", text: `${b.rejected.length}` }))),
+      h("h3", { text: "By heading" }),
+      table(["heading", "program", "entries", "IEEPA duty"], b.by_heading.map((x) => [x.heading, x.name || "", x.entries, usd(x.ieepa_duty)])),
+      h("h3", { text: "By month of entry" }),
+      table(["month", "entries", "IEEPA duty"], b.by_month.map((x) => [x.month, x.entries, usd(x.ieepa_duty)])),
+      h("h3", { text: "Entries" }),
+      table(["entry", "code", "entered", "value", "heading", "rate", "amount"],
+        b.entries.map((x) => [x.entry_number || "", x.code, x.entered, usd(x.value), x.heading || "", frac(x.rate, 3), usd(x.amount)])),
+      ...(b.rejected.length ? [h("h3", { text: "Rejected" }),
+        table(["entry", "code", "entered", "reason"], b.rejected.map((x) => [x.entry_number || "", x.code || "", x.entered || "", x.reason]))] : []),
+      h("h3", { text: "Legal basis" }),
+      h("ul", null, ...b.legal_basis.map((x) => h("li", { text: `${x.text} (${x.citation})` }))),
+      h("h3", { text: "Caveats" }),
+      h("ul", null, ...b.caveats.map((x) => h("li", { text: x }))));
+  });
+  el.append(h("p", null, file, " ", button), out);
+  el.appendChild(sources(["IEEPA rates from the schedule (data/measures/us/ieepa.yaml), through the same " +
+    "plan as bulk duty; legal basis and caveats from data/refunds/ieepa.yaml. See docs/refunds.md."]));
+  root.appendChild(el);
 }
 
 async function commitmentsPage(root) {
@@ -707,6 +755,7 @@ const PAGES = {
   scenarios: scenariosPage,
   articles: articlesPage,
   "engine-check": enginePage,
+  refunds: refundsPage,
 };
 
 async function route() {
