@@ -57,6 +57,7 @@ CLAIM_SHARES_BY_HEADING = _AS + "s301_exclusion_claim_shares_by_heading.csv"
 IMPORTS_2024 = "tradewartracker__trade-war-redux-2025/data/2024-hs10-imports5700.parquet"
 
 YEAR_START = dt.date(2024, 1, 1)
+MAP_FROM_UNTIL = dt.date(2021, 1, 1)  # the map starts from the revisions in force before
 # exclusion notes to subchapter III of chapter 99 in force for some of 2024
 EXCLUSION_NOTES = {
     "ttt": ("9903.88.67", "2021-10-12 to 2024-05-31 (reinstated exclusions)"),
@@ -146,7 +147,7 @@ def read_2018_2020(raw: Path, authored: Path) -> list[tuple[str, str, pd.DataFra
     return [
         (r.file, r.edition, read_codes(raw, r.file, r.edition))
         for r in revs
-        if r.format == "usitc_hts_csv"
+        if r.format == "usitc_hts_csv" and r.effective_from < MAP_FROM_UNTIL
     ]
 
 
