@@ -212,7 +212,7 @@ def refunds(
     backend = DuckDBBackend(store, memory_limit=memory_limit)
     try:
         con = backend.con
-        cuts = backend.load_schedule()
+        cuts, spans = backend.load_schedule()
         _check_store(con)
         columns = backend.read_input(input_path)
         missing = [c for c in REQUIRED if c not in columns]
@@ -221,7 +221,7 @@ def refunds(
         d = backend.dialect
         ident = next((c for c in columns if c.lower() == ID_COLUMN), None)
         entry_id = f"CAST({d.ident(ident)} AS VARCHAR)" if ident else "CAST(NULL AS VARCHAR)"
-        backend.define("shipments", shipments_sql(d, columns, cuts))
+        backend.define("shipments", shipments_sql(d, columns, cuts, spans))
         backend.define("rated", rated_sql(d, columns))
         try:
             con.execute(_HEADING_RATES)
