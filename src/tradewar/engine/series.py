@@ -38,7 +38,7 @@ import duckdb
 
 from ..data.store import coverage
 from ..errors import CoverageError, InputError
-from ..model.panel import PREFIX_LEVELS
+from ..model.panel import AUTHORITY_PREFIX, PREFIX_LEVELS
 from .duty import _rows
 
 PARTNER = {"US": "CN", "CN": "US"}
@@ -329,7 +329,7 @@ def step_dates(
 _LINES = """
     lines_at AS (
         SELECT d.ed, p.code, left(p.code, $digits) AS wcode, p.total_rate,
-               p.mfn_rate, p.s301_rate + p.s232_rate + p.ret_rate AS add_rate
+               p.mfn_rate, ADDITIONAL_SUM AS add_rate
         FROM days d JOIN panel p
           ON p.importer = $importer AND p.origin_group = $grp AND p.is_leaf
          AND p.valid_from <= d.ed AND p.valid_until > d.ed
@@ -345,26 +345,45 @@ _LINES = """
     -- the layers that reach each line: within an override group only the most
     -- specific code level (as model/panel.py)
     eligible AS (
-        SELECT x.code AS leaf, y.measure_id, y.authority, y.rate, y.condition,
-               y.valid_from, y.valid_until, y.export_from, y.export_until
+        SELECT x.code AS leaf, y.measure_id, y.authority, y.override_group, y.rate,
+               y.rate_kind, y.condition, y.valid_from, y.valid_until, y.export_from,
+               y.export_until
         FROM prefixes x
         JOIN layers y ON y.importer = $importer AND y.code = x.prefix AND y.code_level = x.n
          AND (y.origin = '*' OR y.origin = $grp)
         QUALIFY y.code_level = max(y.code_level) OVER (PARTITION BY x.code, y.override_group)
     ),
-    -- each additional measure's rate on each line and day
-    measure_rates AS (
-        SELECT l.ed, l.code, l.wcode, e.measure_id, sum(e.rate) AS rate
+    -- the additional layers in force on each line and day
+    active_m AS (
+        SELECT l.ed, l.code, l.wcode, e.measure_id, e.authority, e.override_group, e.rate,
+               e.rate_kind
         FROM lines_at l
         JOIN eligible e ON e.leaf = l.code AND e.authority <> 'MFN' AND e.condition IS NULL
          AND e.valid_from <= l.ed AND (e.valid_until IS NULL OR e.valid_until > l.ed)
          AND (e.export_from IS NULL OR e.export_from <= l.ed)
          AND (e.export_until IS NULL OR e.export_until > l.ed)
+    ),
+    -- each additional measure's rate on each line and day: content-value layers are not
+    -- ad valorem, and a program is off while a program it yields to bears a full-value
+    -- rate (stack_rules, as model/panel.py)
+    measure_rates AS (
+        SELECT a.ed, a.code, a.wcode, a.measure_id, sum(a.rate) AS rate
+        FROM active_m a
+        WHERE coalesce(a.rate_kind, 'ad_valorem') <> 'content_value'
+          AND NOT EXISTS (
+              SELECT 1 FROM stack_rules r JOIN active_m b ON b.ed = a.ed AND b.code = a.code
+              WHERE r.kind = 'excluded_while' AND r.importer = $importer
+                AND a.override_group = r.target_group AND r.valid_from <= a.ed
+                AND (r.valid_until IS NULL OR r.valid_until > a.ed)
+                AND b.rate > 0 AND b.rate_kind = 'ad_valorem'
+                AND (b.authority = r.by_authority OR b.override_group = r.by_group))
         GROUP BY ALL
     )
 """
 
-_LINES = _LINES.replace("PREFIX_LEVELS", str(list(PREFIX_LEVELS)))
+_LINES = _LINES.replace("PREFIX_LEVELS", str(list(PREFIX_LEVELS))).replace(
+    "ADDITIONAL_SUM", " + ".join(f"p.{p}_rate" for a, p in AUTHORITY_PREFIX.items() if a != "MFN")
+)
 
 _SERIES_WITH = f"""
 WITH req AS (SELECT unnest($dates::DATE[]) AS day),
