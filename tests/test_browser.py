@@ -172,3 +172,24 @@ def test_commitments_page(page, base_url, tmp_path):
         assert root.locator("table, svg").count() == 0  # no data shown
     page.screenshot(path=tmp_path / "commitments.png", full_page=True)
     assert not page.errors
+
+
+def test_refunds_tab(page, base_url, tmp_path):
+    """The IEEPA refunds tab: upload entries, see the total, headings, basis and caveats."""
+    entries = tmp_path / "entries.csv"
+    entries.write_text(
+        "entry_number,code,importer,origin,entered,value\n"
+        "E1,6109.10.00.12,US,CN,2025-03-10,1000\n"
+        "E2,6109.10.00.12,US,CN,2025-06-01,2000\n",
+        encoding="utf-8",
+    )
+    _open(page, base_url, "refunds")
+    page.set_input_files("#refunds-file", str(entries))
+    page.click("#refunds-run")
+    page.wait_for_selector("#refunds-total", timeout=60_000)
+    # 1000 x 20% (9903.01.24) + 2000 x (20% + 10% of 9903.01.25)
+    assert page.locator("#refunds-total").inner_text() == "$800.00"
+    text = page.locator("#refunds-result").inner_text()
+    assert "9903.01.24" in text and "9903.01.25" in text and "protest" in text
+    page.screenshot(path=tmp_path / "refunds.png", full_page=True)
+    assert not page.errors

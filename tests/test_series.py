@@ -488,3 +488,22 @@ def test_piie_check_under_each_weight_option(real_store: Path):
     )
     assert blend["weights"]["total_value_usd"] == pytest.approx(503.65e9, rel=1e-3)
     assert not blend["warnings"]
+
+
+def test_us_series_to_today(real_store: Path):
+    """From 2018-01-01 to the coverage end at 2024 HS10 weights, a step at every measure
+    (IEEPA, the Geneva cut, Section 122, forced-labour 301), parts adding up."""
+    points = api_series.series("US", "CN", store=real_store)
+    dates = [p["date"] for p in points]
+    assert dates[0] == "2018-01-01" and points[-1]["to"] >= "2026-09-30"
+    steps = ("2024-09-27", "2025-02-04", "2025-03-04", "2025-04-10", "2025-05-14",
+             "2025-11-10", "2026-02-24", "2026-07-24")  # fmt: skip
+    assert set(steps) <= set(dates)
+    avg = {p["date"]: p["avg_trade_weighted"] for p in points}
+    assert avg["2025-04-10"] > 100 > avg["2025-05-14"] > avg["2025-01-01"] + 20
+    assert avg["2026-02-24"] < avg["2025-11-10"]
+    for p in points:
+        assert not p["warnings"], (p["date"], p["warnings"])
+        assert sum(m["contribution"] for m in p["by_measure"]) == pytest.approx(
+            p["avg_additional"], abs=1e-5
+        )
