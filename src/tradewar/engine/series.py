@@ -234,9 +234,11 @@ def step_dates(
     end: dt.date,
     step: str,
 ) -> list[dt.date]:
-    """The dates of a series: every change (event), every day, or every month's 1st."""
+    """The dates of a series: every change (event) and the end date, every day, or every
+    month's 1st."""
     if step == "event":
-        return change_dates(con, importer, group, start, end)
+        dates = change_dates(con, importer, group, start, end)
+        return dates if dates[-1] >= end else [*dates, end]
     if step == "day":
         return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     if step == "month":
