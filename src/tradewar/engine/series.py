@@ -270,14 +270,18 @@ _LINES = """
         FROM (SELECT DISTINCT code FROM lines_at), (SELECT unnest(PREFIX_LEVELS) AS n)
         WHERE length(code) >= n
     ),
-    -- the layers that reach each line: within an override group only the most
-    -- specific code level (as model/panel.py)
+    -- the layers that reach each line during its life: within an override group only
+    -- the most specific code level (as model/panel.py)
     eligible AS (
         SELECT x.code AS leaf, y.measure_id, y.authority, y.rate, y.condition,
                y.valid_from, y.valid_until, y.export_from, y.export_until
         FROM prefixes x
         JOIN layers y ON y.importer = $importer AND y.code = x.prefix AND y.code_level = x.n
          AND (y.origin = '*' OR y.origin = $grp)
+        WHERE EXISTS (
+            SELECT 1 FROM lines lf WHERE lf.importer = $importer AND lf.code = x.code
+              AND y.valid_from < coalesce(lf.valid_until, DATE '9999-12-31')
+              AND (y.valid_until IS NULL OR y.valid_until > lf.valid_from))
         QUALIFY y.code_level = max(y.code_level) OVER (PARTITION BY x.code, y.override_group)
     ),
     -- each additional measure's rate on each line and day
