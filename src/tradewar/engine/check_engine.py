@@ -110,7 +110,8 @@ EXPLAINED = (
 CAUSES = {
     "claimable_exclusions": "Section 301 exclusions the panel offers as claims (9903.88.69/.70), "
     "at their estimated claim shares (line share, else the heading's value-weighted share; "
-    "calibrated on 2025-09 to 2026-03 entries) for the days of 2024 they were in force",
+    "calibrated on 2025-09 to 2026-03 entries) for the days of 2024 they were in force, and "
+    "for 2024-01-01 to 2024-05-31 where the 9903.88.67/.68 notes named the same line",
     "exclusions_expired_2024": "Section 301 exclusions in force from 2024-01-01 through "
     "2024-05-31 that the panel does not model (9903.88.67/.68, U.S. notes 20(ttt), (uuu)), "
     f"at the {PROXY_HEADING} value-weighted claim share for 152 of 366 days",
@@ -335,8 +336,12 @@ SELECT c.code, c.value, c.gap AS residual, s.claim_share, s.share_from,
        END AS cause,
        CASE
          WHEN c.rate_code IS NULL OR c.code LIKE '98%' OR NOT c.expressible THEN c.gap
+         -- the same products were excluded under 9903.88.67/.68 until 2024-05-31 when
+         -- the notes name them (the 9903.88.69 exclusions extend those)
          WHEN c.claim_headings IS NOT NULL AND c.claim_rate_2024 > 0
-             THEN -c.value * c.claim_rate_2024 * coalesce(s.claim_share, 0)
+             THEN -c.value * coalesce(s.claim_share, 0) * (c.claim_rate_2024
+                  + CASE WHEN c.expired THEN c.s301_rate_jan * {EXPIRED_DAYS} / {DAYS}
+                         ELSE 0 END)
          WHEN c.expired AND c.s301_rate_jan > 0
              THEN -c.value * c.s301_rate_jan * {EXPIRED_DAYS} / {DAYS}
                   * (SELECT claim_share_vw FROM _claim_headings
