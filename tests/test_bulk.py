@@ -454,7 +454,7 @@ BAD = [
     (("9403.60.80.81", "US", "CN", "2019-06-20", "May 1st", "8"), "export date not"),
     (("9403.60.80.81", "US", "CN", "2019-06-20", "2019-06-21", "9"), "export date after"),
     (("9403.60.80.81", "US", "CN", "2017-12-31", "", "10"), "outside the schedule coverage"),
-    (("1201.90.10.00", "CN", "US", "2020-01-01", "", "11"), "outside the schedule coverage"),
+    (("1201.90.10.00", "CN", "US", "2026-11-01", "", "11"), "outside the schedule coverage"),
     (("9999.99.99.99", "US", "CN", "2019-06-20", "", "12"), "not in the schedule"),
     (("9403.60.80.81", "US", "CN", "2019-06-20", "", "-5"), "non-negative number"),
     (("9403.60.80.81", "US", "CN", "2019-06-20", "", "lots"), "non-negative number"),

@@ -27,6 +27,8 @@ from .compile import compile_measure
 from .fetch import MANIFEST_NAME, check_file, load_manifest
 from .report import ValidationReport
 from .sources import us_301
+from .sources.cn_2025 import SWITCH as CN_SWITCH
+from .sources.cn_checks import cn_checks
 from .sources.cn_piie import load_cn
 from .sources.extra import EXTRA_LOADERS
 from .sources.scopes import expand_scope
@@ -82,7 +84,7 @@ def build_store(
 
     say("China schedule (PIIE HS10 file, HS6 file)")
     cn_files = [(p, f) for p, f in files if f.importer == "CN"]
-    cn_layers, cn_lines = load_cn(raw, cn_files, report)
+    cn_layers, cn_lines, cn_tables = load_cn(raw, cn_files, report)
     lines = enforce(pd.concat([us_lines, cn_lines], ignore_index=True), LINE_COLUMNS)
 
     say("US Section 301 lists (USITC list, USTR annex cross-check)")
@@ -96,7 +98,7 @@ def build_store(
         LAYER_COLUMNS,
     )
     _check_published_counts(files, layers, report)
-    extra: dict[str, pd.DataFrame] = {}
+    extra: dict[str, pd.DataFrame] = dict(cn_tables)
     for label, loader in EXTRA_LOADERS:
         say(label)
         extra.update(loader(raw, report))
@@ -238,6 +240,8 @@ def _check_published_counts(
             if measure.published_lines is None:
                 continue
             mine = layers[layers.measure_id == measure.id]
+            if mfile.importer == "CN" and measure.steps[0].valid_from < CN_SWITCH:
+                mine = mine[mine.valid_from < CN_SWITCH]  # the list as published (2018 lines)
             codes = mine["code"].unique()
             if mfile.importer == "US":  # USTR counts HTS8 subheadings; HTS10 items apart
                 n8 = mine.loc[mine.code_level == 8, "code"].nunique()
@@ -282,6 +286,7 @@ def _write(
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_df")
         build_panel(con)
         _interval_checks(con, report)
+        cn_checks(con, report)
         issues = pd.DataFrame(
             report.issue_rows(), columns=["source", "row", "value", "reason", "severity"]
         )
@@ -331,6 +336,8 @@ def _measures_frame(files: list[tuple[Path, MeasureFile]], authored: Path) -> pd
                     "status": s.status,
                     "citation": s.citation,
                     "note": s.note,
+                    "precision": s.precision or "exact",
+                    "method": s.method,
                 }
                 for s in m.steps
             ]
