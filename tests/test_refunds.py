@@ -120,7 +120,11 @@ def test_cli_json_and_errors(entries, real_store, tmp_path):
         assert key in data
     assert data["total_ieepa_duty"] == pytest.approx(TOTAL)
     assert pd.read_csv(out).amount.sum() == pytest.approx(TOTAL)
+    again = ["refunds", "--input", str(entries), "--output", str(out)]
+    assert _run(again, real_store.parent).returncode == 2  # exists: needs --overwrite
+    assert _run([*again, "--overwrite"], real_store.parent).returncode == 0
     for args, text in (
+        (["--input", str(entries), "--output", str(entries), "--overwrite"], "is an input"),
         (["--input", str(entries), "--output", str(tmp_path / "r.txt")], ".csv or .parquet"),
         (["--input", str(tmp_path / "none.csv"), "--output", str(out)], "does not exist"),
         (["--input", str(entries), "--output", str(tmp_path / "no" / "r.csv")], "does not exist"),

@@ -18,10 +18,15 @@ from .engine.refunds import refunds as _refunds
 
 
 def refunds(
-    input_path: str | Path, output: str | Path | None = None, store: Path | None = None
+    input_path: str | Path,
+    output: str | Path | None = None,
+    store: Path | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """The duty each entry paid under IEEPA headings, totals by month and heading,
-    rejected rows with their reason, the legal basis and the caveats."""
+    rejected rows with their reason, the legal basis and the caveats. An existing
+    ``output`` is replaced only with ``overwrite``."""
     path = store or store_path()
     open_store(path).close()  # fail fast with a clear message on a missing store
-    return _refunds(path, Path(input_path), Path(output) if output is not None else None)
+    out = Path(output) if output is not None else None
+    return _refunds(path, Path(input_path), out, overwrite)

@@ -26,7 +26,9 @@ import duckdb
 from ..config import authored_dir
 from ..data.yamlload import load_yaml
 from ..errors import InputError, StoreError
+from ..guards import check_output
 from .backends import DuckDBBackend, quote
+from .inputs import bulk_input
 from .plan import REQUIRED, rated_sql, shipments_sql
 
 REFUNDS_FILE = "refunds/ieepa.yaml"
@@ -178,15 +180,21 @@ def _check_store(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def _check_output(output: Path | None) -> None:
+def rejects_path(output: Path) -> Path:
+    """Where the rejected rows of a refunds run go: beside ``output``."""
+    return output.with_name(output.stem + ".rejects.csv")
+
+
+def _check_output(output: Path | None, inputs: list[Path], overwrite: bool) -> None:
+    """A new .csv/.parquet file (or ``overwrite``), never an input or the store."""
     if output is None:
         return
     if output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"--output {output}: give a .csv or .parquet file")
     if output.is_dir():
         raise InputError(f"--output {output} is a directory: give a file name")
-    if not output.parent.is_dir():
-        raise InputError(f"output directory {output.parent} does not exist")
+    check_output(output, inputs, overwrite, "--output")
+    check_output(rejects_path(output), [*inputs, output], overwrite, "rejects file")
 
 
 def _write(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> None:
@@ -201,20 +209,33 @@ def _write(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> None:
 
 
 def refunds(
-    store: Path, input_path: Path, output: Path | None = None, memory_limit: str = "1500MB"
+    store: Path,
+    input_path: Path,
+    output: Path | None = None,
+    overwrite: bool = False,
+    memory_limit: str = "1500MB",
 ) -> dict[str, Any]:
     """Rate the entries in ``input_path`` and sum the duty attributable to IEEPA.
 
     Writes the per-entry parts (one row per entry and heading) to ``output`` (CSV or
-    Parquet) and the rejected rows beside it (``<name>.rejects.csv``) when given.
+    Parquet) and the rejected rows beside it (``<name>.rejects.csv``) when given; an
+    existing file is replaced only with ``overwrite``. ``input_path`` is literal, as in
+    bulk (``engine.inputs.bulk_input``).
     """
-    _check_output(output)
+    with bulk_input(input_path) as source:
+        _check_output(output, source.files, overwrite)
+        return _refunds(store, source.path, input_path, output, memory_limit)
+
+
+def _refunds(
+    store: Path, path: Path, input_path: Path, output: Path | None, memory_limit: str
+) -> dict[str, Any]:
     backend = DuckDBBackend(store, memory_limit=memory_limit)
     try:
         con = backend.con
         cuts, spans = backend.load_schedule()
         _check_store(con)
-        columns = backend.read_input(input_path)
+        columns = backend.read_input(path)
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
             raise InputError(f"input {input_path} lacks column(s): {', '.join(missing)}")
@@ -242,7 +263,7 @@ def refunds(
             "rejected": _records(con, "SELECT * FROM refund_rejected ORDER BY ALL"),
         }
         if output is not None:
-            rejects = output.with_name(output.stem + ".rejects.csv")
+            rejects = rejects_path(output)
             _write(con, _ENTRY_ROWS, output)
             _write(con, "SELECT * FROM refund_rejected ORDER BY ALL", rejects)
             result["output"] = str(output)

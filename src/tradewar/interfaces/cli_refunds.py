@@ -26,9 +26,12 @@ def refunds(
         Path, typer.Option("--output", help="per-entry IEEPA parts: FILE.csv or FILE.parquet")
     ],
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing output and rejects files.")
+    ] = False,
 ) -> None:
     """IEEPA duty paid per entry, by month and heading, with the legal basis and caveats."""
-    result = api_refunds.refunds(input_path, output)
+    result = api_refunds.refunds(input_path, output, overwrite=overwrite)
     if json_out:
         _json(result)
         return
