@@ -421,9 +421,9 @@ def test_us_coverage_per_list_vs_list_coverage(real_store: Path):
         "us.s301.list4a": (theirs["9903.88.15"], 2.5),
     }
     for measure, (value, tolerance) in pairs.items():
-        assert ours[measure]["covered_value_usd"] / 1e9 == pytest.approx(
-            value, abs=tolerance
-        ), measure
+        assert ours[measure]["covered_value_usd"] / 1e9 == pytest.approx(value, abs=tolerance), (
+            measure
+        )
     for m in ours.values():
         split = m["covered_by_mapping"]
         assert split["identity_usd"] + split["changed_usd"] == pytest.approx(
