@@ -37,6 +37,22 @@ def check_engine(
         f"{_bn(result['census_duty'])}, ratio {result['ratio']:.3f}; "
         f"{result['share_value_within_1pp']:.1%} of {_bn(result['value_total'])} within 1 pp"
     )
+    rc = result["residual_by_cause"]
+    out.print(
+        f"engine: {result['engine']}; named causes explain {rc['explained_share']:.1%} of the "
+        f"absolute residual {_bn(rc['abs_residual_usd'])} (target {rc['target']:.0%})"
+    )
+    table = Table(title="residual (Census - computed) by named cause")
+    for column in ("cause", "lines", "value", "residual", "explained"):
+        table.add_column(column)
+    for name, c in rc["causes"].items():
+        table.add_row(
+            name, str(c["lines"]), _bn(c["value"]), _bn(c["residual_usd"]),
+            _bn(c["explained_usd"]),
+        )  # fmt: skip
+    un = rc["unexplained"]
+    table.add_row("unexplained", str(un["lines"]), "", _bn(un["residual_usd"]), "")
+    out.print(table)
     table = Table(title="gaps by explanation")
     for column in ("category", "lines", "value", "computed", "Census", "gap"):
         table.add_column(column)
