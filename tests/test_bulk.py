@@ -574,8 +574,11 @@ def test_cli_bulk_output_named_as_a_directory(real_store, tmp_path):
     assert output.is_dir() and [f.name for f in output.iterdir()] == ["part-0.parquet"]
     assert len(pd.read_parquet(output)) == 2
     assert (tmp_path / "rated.rejects.csv").is_file()
-    # re-running replaces the directory rather than nesting or failing
-    p = _cli(real_store, "duty", "--input", str(source), "--output", str(output), "--json")
+    # re-running refuses without --overwrite, then replaces the directory (no nesting)
+    p = _cli(real_store, "duty", "--input", str(source), "--output", str(output))
+    assert p.returncode == 2 and "--overwrite" in p.stderr
+    p = _cli(real_store, "duty", "--input", str(source), "--output", str(output), "--json",
+             "--overwrite")  # fmt: skip
     assert p.returncode == 0, p.stderr
     assert len(pd.read_parquet(output)) == 2
 

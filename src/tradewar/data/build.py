@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -24,6 +24,7 @@ from ..model.measures import MeasureFile, load_measures
 from ..model.panel import build_panel
 from ..model.schema import LAYER_COLUMNS, LINE_COLUMNS, enforce
 from .compile import compile_measure
+from .fetch import MANIFEST_NAME, check_file, load_manifest
 from .report import ValidationReport
 from .sources import us_301
 from .sources.cn_2025 import SWITCH as CN_SWITCH
@@ -39,23 +40,41 @@ Progress = Callable[[str], None]
 
 @dataclass
 class BuildResult:
-    """What a build produced: where, and its validation report."""
+    """What a build produced: where, its validation report, and the raw files checked
+    against the manifest (``changed_sources``: those built from although they differ)."""
 
     path: Path
     report: ValidationReport
     tables: dict[str, int]
+    sources_verified: int = 0
+    changed_sources: list[str] = field(default_factory=list)
 
 
 def build_store(
-    raw: Path, target: Path, authored: Path, progress: Progress | None = None
+    raw: Path,
+    target: Path,
+    authored: Path,
+    progress: Progress | None = None,
+    allow_changed_sources: bool = False,
 ) -> BuildResult:
-    """Build the store at ``target`` from ``raw`` sources and ``authored`` files."""
+    """Build the store at ``target`` from ``raw`` sources and ``authored`` files.
+
+    Every raw file listed in ``data/manifest.json`` is checked (SHA-256) first: a missing
+    or changed file is a ``SourceError`` naming it, and the old store stays, unless
+    ``allow_changed_sources`` (then the build says so in its report and build_info).
+    """
     say = progress or (lambda _msg: None)
     if not raw.is_dir():
         raise SourceError(
             f"raw data directory {raw} not found: set TRADEWAR_RAW, or run 'tradewar data fetch'"
         )
+    remove_stale_temps(target)
+    say("checking raw files against data/manifest.json")
+    verified, changed = verify_sources(raw, authored / MANIFEST_NAME, allow_changed_sources)
     report = ValidationReport()
+    for line in changed:
+        report.warn("manifest", None, line, "raw file differs from data/manifest.json; "
+                    "built anyway (--allow-changed-sources)")  # fmt: skip
     say("reading measure files")
     files = load_measures(authored / "measures")
     coverage = _coverage(authored / "coverage.yaml")
@@ -90,13 +109,62 @@ def build_store(
     tmp.unlink(missing_ok=True)
     try:
         tables = _write(
-            tmp, layers, lines, coverage, files, crosscheck, extra, report, raw, authored
-        )
+            tmp, layers, lines, coverage, files, crosscheck, extra, report, raw, authored,
+            {"sources_verified": str(verified), "changed_sources": " ".join(changed)},
+        )  # fmt: skip
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
-    return BuildResult(target, report, tables)
+    return BuildResult(target, report, tables, verified, changed)
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove the temporary files of builds that died (``.<store>.<pid>.tmp[.wal]``)
+    whose process is gone; a running build's file is left alone."""
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for tmp in target.parent.glob(f".{target.name}.*.tmp*"):
+        pid = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def verify_sources(
+    raw: Path, manifest: Path, allow_changed: bool = False
+) -> tuple[int, list[str]]:
+    """Check each manifest file under ``raw`` (SHA-256, in parallel); return how many
+    were checked and the ones that differ (only with ``allow_changed``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    entries = load_manifest(manifest)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(lambda e: check_file(e, raw), entries))
+    bad = [s for s in statuses if not s.ok]
+    if bad and not allow_changed:
+        first = bad[0]
+        what = "missing" if first.status.name == "MISSING" else "differs from data/manifest.json"
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise SourceError(
+            f"raw file {first.entry.target(raw)} {what}{more}: the store was not rebuilt; "
+            "restore it ('tradewar data fetch'), or build from edited data with "
+            "--allow-changed-sources"
+        )
+    return len(entries), [s.entry.path for s in bad]
 
 
 def _coverage(path: Path) -> pd.DataFrame:
@@ -199,6 +267,7 @@ def _write(
     report: ValidationReport,
     raw: Path,
     authored: Path,
+    sources: dict[str, str],
 ) -> dict[str, int]:
     con = duckdb.connect(str(path))
     try:
@@ -236,6 +305,7 @@ def _write(
             "tradewar_version": __version__,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "raw_dir": str(raw),
+            **sources,
         }
         con.register("info_df", pd.DataFrame(list(info.items()), columns=["key", "value"]))
         con.execute("CREATE TABLE build_info AS SELECT * FROM info_df")
