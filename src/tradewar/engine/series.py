@@ -876,8 +876,8 @@ def measure_coverage(
     )
     precision = dict(
         con.execute(
-            """SELECT measure_id, string_agg(DISTINCT precision, ', ' ORDER BY precision) FROM layers
-               WHERE importer = ? GROUP BY 1""",
+            """SELECT measure_id, string_agg(DISTINCT precision, ', ' ORDER BY precision)
+               FROM layers WHERE importer = ? GROUP BY 1""",
             [importer],
         ).fetchall()
     )
