@@ -411,7 +411,7 @@ _LINES = """
               WHERE r.kind = 'excluded_while' AND r.importer = $importer
                 AND a.override_group = r.target_group AND r.valid_from <= a.ed
                 AND (r.valid_until IS NULL OR r.valid_until > a.ed)
-                AND b.rate > 0 AND b.rate_kind = 'ad_valorem'
+                AND (b.rate > 0 AND b.rate_kind = 'ad_valorem' OR b.rate_kind = 'unknown')
                 AND (b.authority = r.by_authority OR b.override_group = r.by_group))
         GROUP BY ALL
     )
