@@ -206,7 +206,8 @@ def test_yaml_refuses_aliases_and_deep_nesting(tmp_path):
     [
         (["check-engine", "--top", "-1"], "--top"),
         (["duty", "--bogus"], "No such option"),
-        (["duty", "9403608081", "--value", "abc"], "not a valid float"),
+        (["check-engine", "--top", "abc"], "not a valid integer"),
+        (["duty", "9403608081", "--entered", "2019-06-20", "--value", "1_000"], "finite"),
         (["duty", "9403608081", "--entered", "2019-06-20", "--value", "inf"], "finite"),
         (["duty", "9403608081", "--entered", "2019-06-20", "--value", "1e309"], "finite"),
         (

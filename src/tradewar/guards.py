@@ -131,6 +131,18 @@ def finite(value: float | None, name: str) -> float | None:
     return value
 
 
+def user_number(text: str | None, name: str) -> float | None:
+    """The finite number ``text`` is (``formats.number``: the bulk engines' rule too)."""
+    from .formats import number
+
+    if text is None:
+        return None
+    value = number(text)
+    if value is None:
+        raise InputError(f"{name} {text!r} is not a finite number (digits, point, exponent)")
+    return value
+
+
 def writable_home(home: Path) -> Path:
     """``home`` exists or can be made, and is a writable directory (checked before work)."""
     try:
