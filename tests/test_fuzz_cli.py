@@ -149,7 +149,10 @@ def _hostile_files(work: Path, store: Path) -> None:
     (work / "deep.yaml").write_text("[" * 20000 + "]" * 20000)
     (work / "laughs.yaml").write_text(
         "a: &a [l, l, l, l, l, l, l, l, l]\n"
-        + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefg", "bcdefgh", strict=True))
+        + "".join(
+            f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
+            for p, c in zip("abcdefg", "bcdefgh", strict=True)
+        )
     )
     (work / "rule.yaml").write_text("name: x\nrules: [{when: 1}]\nunknown: 2\n")
     (work / "article.txt").write_text("Tariffs rose to 25% on $200 billion of goods.\n")
