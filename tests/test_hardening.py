@@ -287,3 +287,9 @@ def test_stale_build_temporaries_are_removed(tmp_path):
     live.write_bytes(b"y")
     assert sorted(remove_stale_temps(store)) == sorted(stale)
     assert live.exists() and not any(p.exists() for p in stale)
+
+
+def test_yaml_with_control_characters_is_one_line(home, tmp_path):
+    path = tmp_path / "nul.yaml"
+    path.write_text("name: x\x00\n")
+    one_line_error(run(["enforce", path], home), "invalid YAML")
