@@ -39,7 +39,7 @@ def readable_file(path: Path | str, what: str = "input", max_bytes: int | None =
     try:
         info = p.stat()
     except FileNotFoundError:
-        raise InputError(f"{what} {p} does not exist") from None
+        raise InputError(f"{what} {p} does not exist (no such file)") from None
     except OSError as exc:
         raise InputError(f"{what} {p}: cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(info.st_mode):
