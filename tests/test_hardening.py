@@ -206,7 +206,8 @@ def test_yaml_refuses_aliases_and_deep_nesting(tmp_path):
     [
         (["check-engine", "--top", "-1"], "--top"),
         (["duty", "--bogus"], "No such option"),
-        (["duty", "9403608081", "--value", "abc"], "not a valid float"),
+        (["check-engine", "--top", "abc"], "not a valid integer"),
+        (["duty", "9403608081", "--entered", "2019-06-20", "--value", "1_000"], "finite"),
         (["duty", "9403608081", "--entered", "2019-06-20", "--value", "inf"], "finite"),
         (["duty", "9403608081", "--entered", "2019-06-20", "--value", "1e309"], "finite"),
         (
@@ -286,3 +287,9 @@ def test_stale_build_temporaries_are_removed(tmp_path):
     live.write_bytes(b"y")
     assert sorted(remove_stale_temps(store)) == sorted(stale)
     assert live.exists() and not any(p.exists() for p in stale)
+
+
+def test_yaml_with_control_characters_is_one_line(home, tmp_path):
+    path = tmp_path / "nul.yaml"
+    path.write_text("name: x\x00\n")
+    one_line_error(run(["enforce", path], home), "invalid YAML")

@@ -104,7 +104,10 @@ def _compose(path: Path) -> tuple[Any, yaml.Node | None]:
         text = read_text(path, "file", MAX_BYTES)
     except TradewarError as exc:
         raise SourceError(str(exc)) from None
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)  # the reader refuses control characters here
+    except yaml.YAMLError as exc:
+        raise SourceError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
