@@ -260,6 +260,9 @@ def test_api_refuses_lenient_dates_and_same_origin(real_store):
     assert client.get("/api/timeline", params={"to": "0"}).status_code == 422
     assert client.get("/api/duty", params={"code": "9403608081", "entered": "172800"}
                       ).status_code == 422  # fmt: skip
+    duty = {"code": "9403608081", "entered": "2019-06-20"}
+    assert client.get("/api/duty", params={**duty, "value": "1_000"}).status_code == 422
+    assert client.get("/api/duty", params={**duty, "value": "1000"}).status_code == 200
     assert client.get("/api/schedule", params={"code": "9403608081", "origin": "US"}
                       ).status_code == 422  # fmt: skip
 
