@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import amounts as _amounts
+from . import clauses as _clauses
 from . import dates as _dates
 from .nlp import offset as _offset
 from .nlp import story as _story
@@ -455,6 +456,29 @@ def _sentences(docs: Iterable[Doc]) -> list[_Sentence]:
     return [_Sentence(sent, _offset(doc), _story(doc)) for doc in docs for sent in doc.sents]
 
 
+_FAMILY = {"tariff_rate_change": "tariff", "tariff_rate": "tariff"}
+
+
+def _merge(rules: list[Claim], generic: list[Claim]) -> list[Claim]:
+    """The specific rules' claims, plus each generic (per-quantity) claim that no rule
+    claim of its family overlaps; a generic rate *change* replaces a rule's plain rate
+    on the same words (the rule saw no change cue; the clause has one)."""
+    out = list(rules)
+    for g in generic:
+        over = [
+            c
+            for c in out
+            if _FAMILY.get(c.kind, c.kind) == _FAMILY.get(g.kind, g.kind)
+            and c.start < g.end
+            and g.start < c.end
+        ]
+        if not over:
+            out.append(g)
+        elif g.kind == "tariff_rate_change" and all(c.kind == "tariff_rate" for c in over):
+            out = [c for c in out if c not in over] + [g]
+    return out
+
+
 def _key(claim: Claim) -> tuple[Any, ...]:
     keep = {k: v for k, v in claim.fields.items() if not k.endswith(("_text", "_basis"))}
     return (claim.kind, tuple(sorted((k, repr(v)) for k, v in keep.items())))
@@ -479,7 +503,7 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
             + _deadline_claims(sent, ref, truce_starts)
             + _purchase_claims(sent, ref)
         )
-        for claim in found:
+        for claim in _merge(found, _clauses.sentence_claims(sent, ref)):
             key = _key(claim)
             if key in seen:
                 continue
