@@ -33,13 +33,18 @@ CODE_PATTERN = r"^\d{6}(\d{2}(\d{2}[AB]?)?)?$"
 CODE_SEPARATORS = r"[.\s-]"  # removed from codes before they are checked
 PANEL_COLUMNS = (
     "mfn_rate", "mfn_text", "mfn_heading", "s301_rate", "s301_heading",
-    "s232_rate", "s232_heading", "ret_rate", "ret_heading", "adval_rate", "total_rate",
+    "s232_rate", "s232_heading", "ret_rate", "ret_heading", "ieepa_rate", "ieepa_heading",
+    "s122_rate", "s122_heading", "cv_rate", "cv_heading", "claim_headings", "claim_rate",
+    "adval_rate", "total_rate",
 )  # fmt: skip
-OUTPUT_COLUMNS = (*PANEL_COLUMNS, "duty", "approx")
+# optional input columns the plan reads: claimed exclusion headings ('9903.88.69', several
+# separated by ';') and the value of the content a content-value rate is charged on
+OPTIONAL = ("claims", "content_value")
+OUTPUT_COLUMNS = (*PANEL_COLUMNS, "claims_applied", "duty", "approx")
 # names the plan gives its own columns: an input column so named is not passed through
 RESERVED = frozenset((
-    *OUTPUT_COLUMNS, "exported", "origin_group", "cls", "reason", "note",
-    "code_input", "entered_input", "exported_input", "value_input",
+    *OUTPUT_COLUMNS, *OPTIONAL, "exported", "origin_group", "cls", "reason", "note",
+    "code_input", "entered_input", "exported_input", "value_input", "panel_total",
 ))  # fmt: skip
 INPUT_TEXT = ("code_input", "entered_input", "exported_input", "value_input")
 # the schedule tables the plan reads, as the store's DuckDB builds them
@@ -142,6 +147,8 @@ def passed_columns(columns: Sequence[str]) -> list[str]:
 def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -> str:
     """Normalise and validate each row of ``source``; ``reason`` is NULL on good rows."""
     exported = "exported" if "exported" in columns else "NULL"
+    claims = "CAST(claims AS STRING)" if "claims" in columns else "CAST(NULL AS STRING)"
+    content = "content_value" if "content_value" in columns else "NULL"
     extra = "".join(f", {d.ident(c)}" for c in passed_columns(columns))
     day = "coalesce(n.exported, n.entered)"
     code = d.strip_all("trim(CAST(code AS STRING))", CODE_SEPARATORS)
@@ -157,7 +164,9 @@ def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -
             TRY_CAST({exported} AS DATE) AS exported,
             CAST({exported} AS STRING) AS exported_input,
             CAST(value AS STRING) AS value_input,
-            TRY_CAST(value AS DOUBLE) AS value{extra}
+            TRY_CAST(value AS DOUBLE) AS value,
+            {claims} AS claims,
+            TRY_CAST({content} AS DOUBLE) AS content_value{extra}
         FROM source
     )
     SELECT n.*,
@@ -180,6 +189,8 @@ def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -
             WHEN n.value_input IS NOT NULL AND trim(n.value_input) <> ''
                  AND (n.value IS NULL OR isnan(n.value) OR n.value < 0)
                 THEN 'value is not a non-negative number'
+            WHEN n.content_value < 0 OR n.content_value > n.value
+                THEN 'content_value is not between 0 and the value'
             WHEN n.entered < cv.cov_from OR n.entered >= cv.cov_until
                 THEN 'entry date outside the schedule coverage'
         END AS reason
@@ -190,13 +201,26 @@ def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -
 
 def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
     """Every row of ``shipments`` with its panel row (if any), duty, reason and note."""
-    head = ["code", "importer", "origin", "entered", "exported", "value"]
+    head = ["code", "importer", "origin", "entered", "exported", "value", *OPTIONAL]
     carried = [*INPUT_TEXT, *head, *passed_columns(columns), "origin_group"]
     ship = ", ".join(f"sh.{d.ident(c)}" for c in carried)
-    panel = ", ".join(f"p.{c}" for c in PANEL_COLUMNS)
+    panel = ", ".join(f"p.{c}" for c in PANEL_COLUMNS if c != "total_rate")
+    # a claim applies when the row claims the product's exclusion heading
+    claimed = (
+        "(p.claim_headings IS NOT NULL AND sh.claims IS NOT NULL"
+        " AND instr(sh.claims, substr(p.claim_headings, 1, 10)) > 0)"
+    )
+    less = f"CASE WHEN {claimed} THEN p.claim_rate ELSE 0.0 END"
+    # a content-value rate needs the content value: without it, no total (never a guess)
+    total = f"""CASE WHEN p.cv_rate > 0 THEN (CASE WHEN p.expressible
+                     AND sh.content_value IS NOT NULL AND sh.value > 0
+                     THEN p.adval_rate - {less} + p.cv_rate * sh.content_value / sh.value END)
+                ELSE p.total_rate - {less} END"""
     return f"""
     SELECT {d.broadcast("p")} {ship}, {panel},
-        sh.value * p.total_rate AS duty, p.approx,
+        {total} AS total_rate,
+        CASE WHEN {claimed} THEN substr(p.claim_headings, 1, 10) END AS claims_applied,
+        sh.value * ({total}) AS duty, p.approx,
         coalesce(sh.reason, CASE
             WHEN p.code IS NULL THEN 'code not in the schedule on the entry date'
             WHEN p.ambiguous
@@ -205,6 +229,9 @@ def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
         CASE WHEN p.code IS NOT NULL AND NOT p.expressible
              THEN 'MFN rate ' || coalesce(p.mfn_text, 'missing')
                   || ' is not ad valorem: total and duty need a quantity'
+             WHEN p.cv_rate > 0 AND (sh.content_value IS NULL OR NOT sh.value > 0)
+             THEN p.cv_heading || ' is charged on a content value: give content_value'
+                  || ' and value'
         END AS note
     FROM shipments sh
     LEFT JOIN keyed_panel p
@@ -216,7 +243,7 @@ def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
 
 def output_columns(columns: Sequence[str]) -> list[str]:
     """The columns of the rated output, in order."""
-    head = ["code", "importer", "origin", "entered", "exported", "value"]
+    head = ["code", "importer", "origin", "entered", "exported", "value", *OPTIONAL]
     return [*head, *passed_columns(columns), "origin_group", *OUTPUT_COLUMNS, "note"]
 
 
