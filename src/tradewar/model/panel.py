@@ -245,8 +245,9 @@ def _aggregate_sql(windows: str, active: str, key: str) -> str:
                    '') AS cv_heading,
                nullif(array_to_string(list_sort(list_distinct(list(heading) FILTER (
                    applies AND rate_kind = 'claim'))), '; '), '') AS claim_headings,
-               coalesce(round(sum(rate) FILTER (applies AND condition IS NULL
-                   AND claimable), 9), 0.0) AS claim_rate,
+               CASE WHEN bool_or(applies AND rate_kind = 'claim')
+                    THEN coalesce(round(sum(rate) FILTER (applies AND condition IS NULL
+                         AND claimable), 9), 0.0) ELSE 0.0 END AS claim_rate,
                count(*) FILTER (applies AND authority = 'MFN' AND condition IS NULL) = 1
                  AND count(*) FILTER (applies AND condition IS NULL AND (rate IS NULL
                      OR rate_kind NOT IN ('ad_valorem', 'content_value'))) = 0
