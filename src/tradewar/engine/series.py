@@ -76,43 +76,108 @@ def _year(year: int) -> str:
     return f"period_start >= DATE '{year}-01-01' AND period_end <= DATE '{year + 1}-01-01'"
 
 
-# The 2024 HS10 imports carried back to the 2018-2020 HTS10 lines in force on each date:
-# a 2024 code's value is split evenly over its predecessors (``us_code_map``) that are
-# leaf lines on that date; value with no such predecessor stays under '2024:<code>',
-# which no line matches (unmatched, with its reason as the method).
-_US_CARRY_BACK = """
-WITH imports AS (
-        SELECT code, sum(value_usd) AS value FROM flows WHERE __WHERE__ GROUP BY code
-    ),
+# The 2024 HS10 imports carried to the lines in force on each date. Before 2021-01-01
+# (the 2018-2020 nomenclature) a 2024 code's value is split evenly over its predecessors
+# (``us_code_map``) that are leaf lines on that date; from 2021-01-01 it goes to the code
+# itself when it is a line then, else is split evenly over the lines of its HTS8, else of
+# its HS6. Value with no such line stays under '2024:<code>', which no line matches
+# (unmatched, with its reason as the method). ``__IMPORTS__`` is the (code, value) table.
+MAP_UNTIL = "2021-01-01"  # us_code_map links 2018-2020 lines to 2024 codes
+_CARRY = f"""
     links AS (
         SELECT DISTINCT old_code, new_code, method FROM us_code_map
         WHERE old_code IS NOT NULL AND new_code IS NOT NULL
     ),
     live AS (SELECT DISTINCT ed, code FROM lines_at),
+    back AS (
+        SELECT v.ed, k.old_code, k.new_code, k.method, 0 AS pri
+        FROM links k JOIN live v ON v.code = k.old_code AND v.ed < DATE '{MAP_UNTIL}'
+    ),
+    later AS (
+        SELECT v.ed, v.code AS old_code, i.code AS new_code,
+               CASE WHEN v.code = i.code THEN 'identity'
+                    WHEN left(v.code, 8) = left(i.code, 8) THEN 'later_same_hts8'
+                    ELSE 'later_same_hs6' END AS method,
+               CASE WHEN v.code = i.code THEN 1
+                    WHEN left(v.code, 8) = left(i.code, 8) THEN 2 ELSE 3 END AS pri
+        FROM imports i JOIN live v
+          ON left(v.code, 6) = left(i.code, 6) AND v.ed >= DATE '{MAP_UNTIL}'
+    ),
     reach AS (
-        SELECT v.ed, k.old_code, k.new_code, k.method
-        FROM links k JOIN live v ON v.code = k.old_code
+        SELECT * FROM (SELECT * FROM back UNION ALL SELECT * FROM later)
+        QUALIFY pri = min(pri) OVER (PARTITION BY ed, new_code)
+    ),
+    carried AS (
+        SELECT d.ed, i.code AS from_code,
+               coalesce(r.old_code, '2024:' || i.code) AS wcode,
+               i.value / greatest(count(r.old_code) OVER (PARTITION BY d.ed, i.code), 1)
+                   AS value,
+               coalesce(r.method, CASE
+                   WHEN d.ed >= DATE '{MAP_UNTIL}' THEN 'no_line_in_force'
+                   WHEN i.code IN (SELECT new_code FROM links) THEN 'no_line_in_force'
+                   WHEN i.code IN (SELECT new_code FROM us_code_map)
+                       THEN 'no_2018_2020_predecessor'
+                   ELSE 'not_in_code_map' END) AS method
+        FROM days d CROSS JOIN imports i
+        LEFT JOIN reach r ON r.ed = d.ed AND r.new_code = i.code
     )
-SELECT d.ed, i.code AS from_code,
-       coalesce(r.old_code, '2024:' || i.code) AS wcode,
-       i.value / greatest(count(r.old_code) OVER (PARTITION BY d.ed, i.code), 1) AS value,
-       coalesce(r.method, CASE
-           WHEN i.code IN (SELECT new_code FROM links) THEN 'no_line_in_force'
-           WHEN i.code IN (SELECT new_code FROM us_code_map) THEN 'no_2018_2020_predecessor'
-           ELSE 'not_in_code_map' END) AS method
-FROM days d CROSS JOIN imports i
-LEFT JOIN reach r ON r.ed = d.ed AND r.new_code = i.code
+"""
+_US_CARRY_BACK = f"""
+WITH imports AS (
+        SELECT code, sum(value_usd) AS value FROM flows WHERE __WHERE__ GROUP BY code
+    ),
+    {_CARRY}
+SELECT ed, from_code, wcode, value, method FROM carried
 """
 US_CARRY_BACK_RULE = (
-    "2024 HS10 codes carried back to the 2018-2020 HTS10 lines through us_code_map "
-    "(USITC revisions 2020 rev. 10 to 2024): on each date a 2024 code's value is split "
-    "evenly over its predecessors that are leaf lines in force on that date (all of it to "
-    "the code itself where unchanged), so each 2024 dollar is counted once per date; "
-    "2024 codes with no predecessor in force, no 2018-2020 predecessor, or outside the "
-    "map (Census-only codes, 9999.95 low-value estimate) are unmatched"
+    "2024 HS10 codes carried to the lines in force on each date: before 2021-01-01 back "
+    "to the 2018-2020 HTS10 lines through us_code_map (USITC revisions 2020 rev. 10 to "
+    "2024), a 2024 code's value split evenly over its predecessors that are leaf lines in "
+    "force on that date (all of it to the code itself where unchanged); from 2021-01-01 "
+    "to the code itself where it is a line then, else split evenly over the lines of its "
+    "HTS8, else of its HS6. Each 2024 dollar is counted once per date; 2024 codes with no "
+    "such line, no 2018-2020 predecessor, or outside the map (Census-only codes, 9999.95 "
+    "low-value estimate) are unmatched"
 )
-# methods of source rows that reach no line (the rest are us_code_map link methods)
-UNMATCHED_METHODS = ("no_line_in_force", "no_2018_2020_predecessor", "not_in_code_map")
+_HS10_2024 = (
+    "reporter = 'US' AND partner = 'CN' AND flow = 'import' "
+    "AND product_level = 'HS10' AND period_start >= DATE '2024-01-01' "
+    "AND period_end <= DATE '2025-01-01'"
+)
+# 2017 chapter totals (Census HS2) spread within each chapter by the 2024 HS10 shares,
+# then carried as above; a 2017 chapter with no 2024 HS10 value stays unmatched
+_US_BLEND = f"""
+WITH ch17 AS (
+        SELECT code AS ch, sum(value_usd) AS value FROM flows WHERE __WHERE__ GROUP BY code
+    ),
+    hs10 AS (
+        SELECT code, sum(value_usd) AS value FROM flows WHERE {_HS10_2024} GROUP BY code
+    ),
+    ch24 AS (SELECT left(code, 2) AS ch, sum(value) AS value FROM hs10 GROUP BY 1),
+    imports AS (
+        SELECT i.code, i.value * c17.value / c24.value AS value
+        FROM hs10 i JOIN ch24 c24 ON c24.ch = left(i.code, 2)
+        JOIN ch17 c17 ON c17.ch = c24.ch
+        WHERE c24.value > 0
+    ),
+    {_CARRY}
+SELECT ed, from_code, wcode, value, method FROM carried
+UNION ALL
+SELECT d.ed, '2017:' || c.ch AS from_code, '2017:' || c.ch AS wcode, c.value,
+       'no_2024_hs10_in_chapter' AS method
+FROM days d, ch17 c
+WHERE c.ch NOT IN (SELECT ch FROM ch24 WHERE value > 0)
+"""
+US_BLEND_RULE = (
+    "2017 US imports from China by HS2 chapter (Census) spread within each chapter by "
+    "the 2024 HTS10 shares of that chapter (Census), then carried to the lines in force "
+    "as census-hs10-2024 is; a 2017 chapter with no 2024 HTS10 imports is unmatched"
+)
+# methods of source rows that reach no line (the rest are link methods)
+UNMATCHED_METHODS = (
+    "no_line_in_force", "no_2018_2020_predecessor", "not_in_code_map",
+    "no_2024_hs10_in_chapter",
+)  # fmt: skip
 DRIFT_TOLERANCE_USD = 1.0  # float sums over ~14,000 codes
 
 
@@ -147,6 +212,15 @@ WEIGHTS: dict[str, Weights] = {
             "US imports for consumption from China in 2024 by HTS10 (Census), carried back "
             "to the 2018-2020 HTS10 lines through the HTS revisions (us_code_map)",
             _US_CARRY_BACK, US_CARRY_BACK_RULE,
+        ),
+        Weights(
+            "census-hs2-2017-hs10-2024", "US", "HS10", 10, 2017,
+            "reporter = 'US' AND partner = 'CN' AND flow = 'import' "
+            f"AND product_level = 'HS2' AND {_year(2017)}",
+            "US imports for consumption from China in 2017 by HS2 chapter (Census), spread "
+            "within each chapter by the 2024 HTS10 shares (Census): the nearest stand-in "
+            "for PIIE's 2017 product weights, as no 2017 product-level file is in the data",
+            _US_BLEND, US_BLEND_RULE,
         ),
         Weights(
             "census-hs2-2017", "US", "HS2", 2, 2017,

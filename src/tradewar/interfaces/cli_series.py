@@ -35,10 +35,18 @@ def series(
         typer.Option(
             help="weight table: piie-2017 (CN default), census-exports-hs6-2017, "
             "census-world-exports-hs2-2017 (CN); census-hs10-2024 (US default: 2024 HS10 "
-            "imports carried back to the 2018-2020 lines), census-hs2-2017 (US, chapters)"
+            "imports carried to the lines in force), census-hs2-2017 (US, chapters), "
+            "census-hs2-2017-hs10-2024 (US: 2017 chapter totals spread by 2024 HS10 shares)"
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    check_piie: Annotated[
+        bool,
+        typer.Option(
+            "--check-piie",
+            help="US on China at PIIE's published points, under each US weight option",
+        ),
+    ] = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="write a chart: FILE.png, .svg or .html")
     ] = None,
@@ -48,6 +56,9 @@ def series(
     if partner is None:
         raise InputError(f"unknown importer {importer!r}: use CN or US")
     org = origin or partner
+    if check_piie:
+        _piie(api_series.piie_check(), json_out)
+        return
     points = api_series.series(importer, org, start, end, step, weights)
     if plot is not None:
         _plot(points, importer, org, start, end, step, weights, plot)
@@ -57,6 +68,21 @@ def series(
     _print(points)
     if plot is not None:
         out.print(f"chart written: {plot}")
+
+
+def _piie(result: dict[str, Any], json_out: bool) -> None:
+    if json_out:
+        _json(result)
+        return
+    table = Table(title=f"US on China against PIIE (tolerance {result['tolerance_pp']} pp)")
+    for column in ("weights", *(p["date"] for p in result["options"][0]["points"]), "within"):
+        table.add_column(column, no_wrap=True)
+    table.add_row("PIIE", *(f"{p['piie']:.1f}" for p in result["options"][0]["points"]), "")
+    for option in result["options"]:
+        cells = [f"{p['ours']:.1f} ({p['difference_pp']:+.1f})" for p in option["points"]]
+        table.add_row(option["weights"], *cells, "yes" if option["all_within"] else "no")
+    out.print(table)
+    out.print(f"source: {result['source']}")
 
 
 def _plot(
