@@ -107,6 +107,8 @@ class Scope(BaseModel):
     until_column: str | None = None
     where: dict[str, str] = {}
     revision: str | None = None
+    # a listed code that the instrument covers only in part: replaced by these codes
+    narrow: dict[str, list[str]] = {}
     secondary: str | None = None  # set when the list is not an official text
     note: str | None = None
 

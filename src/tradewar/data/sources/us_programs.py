@@ -134,7 +134,21 @@ def footnote_products(
     texts = every.set_index("code").rate_text
     added = {h: _plus_rate(texts.get(h.replace(".", ""), "")) for h in measure.scope.headings}
     out["heading_rate"] = out.heading.map(added)
-    return out.reset_index(drop=True)
+    return _narrow(out, measure.scope.narrow)
+
+
+def _narrow(products: pd.DataFrame, narrow: dict[str, list[str]]) -> pd.DataFrame:
+    """Replace each code of ``narrow`` by the codes the instrument names beneath it."""
+    if not narrow:
+        return products.reset_index(drop=True)
+    wide = products[products.code.isin(narrow)]
+    parts = [
+        wide.assign(code=[c] * len(wide), note=f"the instrument names {c} only")
+        for code in wide.code.unique()
+        for c in narrow[code]
+    ]
+    kept = products[~products.code.isin(narrow)]
+    return pd.concat([kept, *parts], ignore_index=True)
 
 
 def _plus_rate(text: str) -> float | None:
