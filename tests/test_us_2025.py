@@ -127,7 +127,7 @@ def test_claimable_exclusion(real_store):
     assert claimed["claims_applied"] == ["9903.88.69"]
     assert claimed["total_rate"] == pytest.approx(0.30)
     assert claimed["duty"] == pytest.approx(300.0)
-    listed = [y for y in claimed["layers"] if y["heading"] == "9903.88.03"][0]
+    listed = next(y for y in claimed["layers"] if y["heading"] == "9903.88.03")
     assert not listed["in_total"]
     # not available on this product: a warning, nothing taken off
     other = duty(real_store, TEE, "2025-06-01", claims=["9903.88.69"])
@@ -189,3 +189,30 @@ def test_mfn_from_the_2025_and_2026_json_revisions(real_store):
     mfn = r["layers"][0]
     assert mfn["authority"] == "MFN" and mfn["source"].endswith(".json.gz")
     assert "HTS 2025 Basic Edition" in mfn["citation"]
+
+
+def test_content_value_layer_needs_the_content_value(real_store):
+    """Copper wire (7408.11.60): 232 copper at 50% of the copper content from 2025-08-01."""
+    code = "7408116000"
+    bare = duty(real_store, code, "2025-09-01", value=1000)
+    assert bare["total_rate"] is None and "duty" not in bare
+    copper = next(y for y in bare["layers"] if y["heading"] == "9903.78.01")
+    assert copper["rate_kind"] == "content_value" and copper["rate"] == pytest.approx(0.5)
+    full = duty(real_store, code, "2025-09-01", value=1000, content_value=800)
+    # MFN 3% + List 3 25% + fentanyl 20% + reciprocal 10% (copper content is not a
+    # full-value 232 duty, so the reciprocal stays) + 50% of 800 / 1000
+    assert full["total_rate"] == pytest.approx(0.03 + 0.25 + 0.20 + 0.10 + 0.40)
+    assert full["duty"] == pytest.approx(980.0)
+    assert duty(real_store, code, "2025-07-31")["total_rate"] == pytest.approx(0.58)
+
+
+def test_section_232_steps_and_non_stacking(real_store):
+    plate = "7208101500"
+    assert total(real_store, plate, "2025-06-03") == pytest.approx(0.25 + 0.25 + 0.20)
+    assert total(real_store, plate, "2025-06-04") == pytest.approx(0.50 + 0.25 + 0.20)
+    # the 2026 metals annexes are not modelled: unknown, never carried forward
+    assert total(real_store, plate, "2026-04-06") is None
+    ev = duty(real_store, "8703800020", "2025-06-01")
+    assert "9903.94.01" in headings(ev) and ev["total_rate"] == pytest.approx(1.475)
+    bumper = duty(real_store, "8708103020", "2025-06-01")  # auto part, also steel derivative
+    assert "9903.94.05" in headings(bumper) and "9903.80.03" not in headings(bumper)

@@ -69,7 +69,7 @@ def _step_frame(
     if step.rate_column is not None:
         out["rate"] = products[step.rate_column].to_numpy()
     else:
-        out["rate"] = step.rate
+        out["rate"] = float("nan") if step.rate is None else step.rate
     out["rate_kind"] = out["rate"].map(lambda r: "unknown" if pd.isna(r) else step.kind)
     pct = (out["rate"] * 100).map(lambda r: "" if pd.isna(r) else f"{r:g}%")
     out["rate_text"] = pct.map(lambda p: f"+{p}" if p else "rate not given in source")
@@ -88,6 +88,8 @@ def _step_frame(
     if step.kind == "claim":
         out["rate_text"] = "exclusion: the list duty does not apply when claimed"
         out["condition"] = f"only when the importer claims {default_heading} (--claim)"
+    if step.status == "not_modelled":
+        out["rate_text"] = "not modelled from this date: " + (step.note or "see the citation")
     if step.status == "pending":
         out["condition"] = "announced, not yet in force on this date (pending)"
     if "precision" not in products:

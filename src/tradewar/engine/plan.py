@@ -48,7 +48,8 @@ RESERVED = frozenset((
 ))  # fmt: skip
 INPUT_TEXT = ("code_input", "entered_input", "exported_input", "value_input")
 # the schedule tables the plan reads, as the store's DuckDB builds them
-SCHEDULE_TABLES = ("keyed_panel", "coverage", "cuts")
+SCHEDULE_TABLES = ("keyed_panel", "coverage", "cuts", "spans")
+Span = tuple[dt.date, dt.date]
 AGGREGATE_KEYS = ("month", "importer", "origin")
 
 
@@ -99,22 +100,30 @@ CREATE OR REPLACE TEMP TABLE cuts AS
     SELECT DISTINCT d AS cut FROM (
         SELECT export_from AS d FROM s.panel WHERE export_from IS NOT NULL
         UNION SELECT export_until FROM s.panel WHERE export_until IS NOT NULL);
+-- entry-date spans in which some row has an export window: only there does the
+-- export date matter, so only rows overlapping a span are repeated for every class
+CREATE OR REPLACE TEMP TABLE spans AS
+    SELECT DISTINCT valid_from AS span_from, valid_until AS span_until FROM s.panel
+    WHERE export_from IS NOT NULL OR export_until IS NOT NULL;
 -- a shipment's class is the number of cut dates on or before its export date (or
--- entry date); a panel row is repeated for every class its export window spans
+-- entry date), or 0 when its entry date is in no span; a panel row is repeated for
+-- every class its export window spans (rows outside every span: class 0 only)
 CREATE OR REPLACE TEMP TABLE keyed_panel AS
     WITH ranked AS (SELECT cut, row_number() OVER (ORDER BY cut) AS pos FROM cuts),
     classes AS (SELECT 0 AS cls UNION ALL SELECT pos FROM ranked),
-    bounded AS (
-        SELECT p.*, c.cls,
-               (SELECT pos FROM ranked WHERE cut = p.export_from) AS from_pos,
-               (SELECT pos FROM ranked WHERE cut = p.export_until) AS until_pos
-        FROM s.panel p, classes c
+    placed AS (
+        SELECT p.*, rf.pos AS from_pos, ru.pos AS until_pos,
+               EXISTS (SELECT 1 FROM spans w WHERE w.span_from < p.valid_until
+                                               AND w.span_until > p.valid_from) AS in_span
+        FROM s.panel p
+        LEFT JOIN ranked rf ON rf.cut = p.export_from
+        LEFT JOIN ranked ru ON ru.cut = p.export_until
     )
-    SELECT importer, origin_group, code, cls, valid_from, valid_until,
+    SELECT importer, origin_group, code, c.cls, valid_from, valid_until,
            {", ".join(PANEL_COLUMNS)}, approx, ambiguous, expressible
-    FROM bounded
-    WHERE (export_from IS NULL OR cls >= from_pos)
-      AND (export_until IS NULL OR cls < until_pos)
+    FROM placed p JOIN classes c ON c.cls = 0 OR p.in_span
+    WHERE (export_from IS NULL OR c.cls >= from_pos)
+      AND (export_until IS NULL OR c.cls < until_pos)
     -- a parent code can have overlapping rows (lines with and without an export
     -- window); keep one per key, the ambiguous one first, as duty.py does
     QUALIFY row_number() OVER (
@@ -144,8 +153,39 @@ def passed_columns(columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c.lower() not in (*REQUIRED, *RESERVED)]
 
 
-def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -> str:
-    """Normalise and validate each row of ``source``; ``reason`` is NULL on good rows."""
+def _in_spans(expr: str, spans: Sequence[Span] | None) -> str:
+    """Whether the date ``expr`` is in one of ``spans`` (None: every date is)."""
+    if spans is None:
+        return "TRUE"
+    if not spans:
+        return "FALSE"
+    merged: list[list[dt.date]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return (
+        "("
+        + " OR ".join(
+            f"({expr} >= DATE '{a.isoformat()}' AND {expr} < DATE '{b.isoformat()}')"
+            for a, b in merged
+        )
+        + ")"
+    )
+
+
+def shipments_sql(
+    d: Dialect,
+    columns: Sequence[str],
+    cuts: Sequence[dt.date],
+    spans: Sequence[Span] | None = None,
+) -> str:
+    """Normalise and validate each row of ``source``; ``reason`` is NULL on good rows.
+
+    ``spans``: the entry-date spans where the export date matters (``load_schedule``);
+    outside them the class is 0. None classifies every row (a keyed panel without spans).
+    """
     exported = "exported" if "exported" in columns else "NULL"
     claims = "CAST(claims AS STRING)" if "claims" in columns else "CAST(NULL AS STRING)"
     content = "content_value" if "content_value" in columns else "NULL"
@@ -173,7 +213,8 @@ def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -
         CASE n.importer WHEN 'US' THEN (CASE WHEN n.origin = 'CN' THEN 'CN' ELSE '*' END)
                         WHEN 'CN' THEN (CASE WHEN n.origin = 'US' THEN 'US' ELSE '*' END)
         END AS origin_group,
-        {_class_case(day, cuts)} AS cls,
+        CASE WHEN {_in_spans("n.entered", spans)} THEN {_class_case(day, cuts)} ELSE 0 END
+            AS cls,
         CASE
             WHEN n.code IS NULL OR NOT {d.full_match("n.code", CODE_PATTERN)}
                 THEN 'malformed code: expected HS6, HTS8 or HTS10 digits'

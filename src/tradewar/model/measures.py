@@ -45,7 +45,9 @@ class Step(BaseModel):
     heading: str | None = None
     export_from: dt.date | None = None
     export_until: dt.date | None = None
-    status: Literal["in_force", "suspended", "pending"] = "in_force"
+    # not_modelled: the program changed in a way the data here cannot express; its
+    # rate is unknown from that date (never carried forward, never 0)
+    status: Literal["in_force", "suspended", "pending", "not_modelled"] = "in_force"
     kind: RateKind = "ad_valorem"
     citation: str
     references: list[Reference] = []
@@ -57,7 +59,7 @@ class Step(BaseModel):
             raise ValueError(f"step until {self.until} is not after from {self.valid_from}")
         if self.rate is not None and not 0 <= self.rate <= 5:
             raise ValueError(f"rate {self.rate} is not a fraction (0.25 means 25%)")
-        if self.rate is None and self.rate_column is None:
+        if self.rate is None and self.rate_column is None and self.status != "not_modelled":
             raise ValueError("a step needs a rate or a rate_column")
         return self
 

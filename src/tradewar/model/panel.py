@@ -145,7 +145,7 @@ def build_panel(con: duckdb.DuckDBPyConnection) -> None:
           AND m.leaf_from <= i.valid_from AND m.leaf_until >= i.valid_until;
 
         -- exclusion rules: a program is off a product while a program it yields to
-        -- (by authority or override group) bears a rate on it
+        -- (by authority or override group) bears a full-value rate on it
         DELETE FROM _active a USING stack_rules r
         WHERE r.kind = 'excluded_while' AND r.importer = a.importer
           AND a.override_group = r.target_group
@@ -155,7 +155,7 @@ def build_panel(con: duckdb.DuckDBPyConnection) -> None:
               SELECT 1 FROM _active b
               WHERE b.importer = a.importer AND b.origin_group = a.origin_group
                 AND b.leaf = a.leaf AND b.iv_from = a.iv_from
-                AND b.condition IS NULL AND b.rate > 0
+                AND b.condition IS NULL AND b.rate > 0 AND b.rate_kind = 'ad_valorem'
                 AND (b.authority = r.by_authority OR b.override_group = r.by_group));
 
         -- export-date cells: the export dates cut at every window bound that an
@@ -184,8 +184,42 @@ def build_panel(con: duckdb.DuckDBPyConnection) -> None:
          AND c.leaf = i.leaf AND c.iv_from = i.valid_from;
     """)
     con.execute(_aggregate_sql("_windows", "_active", "leaf"))
-    con.execute("CREATE OR REPLACE TEMP TABLE _leaf_panel AS SELECT * FROM _agg")
+    _merge_cells(con)
     _add_parents(con)
+
+
+def _merge_cells(con: duckdb.DuckDBPyConnection) -> None:
+    """``_leaf_panel``: ``_agg`` with neighbouring export-date cells of equal rates merged.
+
+    A window that no longer changes the duty (List 3 after the transit window closed)
+    then leaves one row with no window, so the export date matters only where it does.
+    """
+    cols = [r[0] for r in con.execute("DESCRIBE _agg").fetchall()]
+    keys = ["importer", "origin_group", "code", "valid_from", "valid_until"]
+    window = ["export_from", "export_until"]
+    rest = [c for c in cols if c not in keys + window]
+    sig = f"hash({', '.join(rest)})"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _leaf_panel AS
+        WITH marked AS (
+            SELECT *, {sig} AS _sig FROM _agg
+        ), islands AS (
+            SELECT *, sum(CASE WHEN _sig IS DISTINCT FROM _prev THEN 1 ELSE 0 END) OVER (
+                       PARTITION BY {", ".join(keys)} ORDER BY export_from NULLS FIRST
+                       ROWS UNBOUNDED PRECEDING) AS _island
+            FROM (SELECT *, lag(_sig) OVER (PARTITION BY {", ".join(keys)}
+                                            ORDER BY export_from NULLS FIRST) AS _prev
+                  FROM marked)
+        )
+        SELECT {", ".join(keys)},
+               CASE WHEN bool_or(export_from IS NULL) THEN NULL ELSE min(export_from) END
+                   AS export_from,
+               CASE WHEN bool_or(export_until IS NULL) THEN NULL ELSE max(export_until) END
+                   AS export_until,
+               {", ".join(f"any_value({c}) AS {c}" for c in rest)}
+        FROM islands
+        GROUP BY {", ".join(keys)}, _island
+    """)
 
 
 def _aggregate_sql(windows: str, active: str, key: str) -> str:

@@ -48,10 +48,15 @@ def csv_products(raw: Path, measure: Measure, report: ValidationReport) -> pd.Da
     if not scope.file or not scope.code_column:
         raise SourceError(f"{measure.id}: a csv scope needs file and code_column")
     try:
-        frame = pd.read_csv(raw / scope.file, dtype=str, comment="#", keep_default_na=False)
+        # a .txt list is one code a line, no header: its column takes ``code_column``
+        plain = scope.file.endswith(".txt")
+        frame = pd.read_csv(
+            raw / scope.file, dtype=str, comment="#", keep_default_na=False,
+            header=None if plain else "infer", names=[scope.code_column] if plain else None,
+        )  # fmt: skip
     except (OSError, ValueError) as exc:
         raise SourceError(f"{scope.file}: cannot read ({exc})") from None
-    frame["source_row"] = frame.index + 2
+    frame["source_row"] = frame.index + (1 if plain else 2)
     for column, value in scope.where.items():
         if column not in frame.columns:
             raise SourceError(f"{scope.file}: no column {column!r} (scope of {measure.id})")
