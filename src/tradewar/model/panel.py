@@ -145,7 +145,8 @@ def build_panel(con: duckdb.DuckDBPyConnection) -> None:
           AND m.leaf_from <= i.valid_from AND m.leaf_until >= i.valid_until;
 
         -- exclusion rules: a program is off a product while a program it yields to
-        -- (by authority or override group) bears a full-value rate on it
+        -- (by authority or override group) bears a full-value rate on it (or one the
+        -- data cannot state: the program still applies)
         DELETE FROM _active a USING stack_rules r
         WHERE r.kind = 'excluded_while' AND r.importer = a.importer
           AND a.override_group = r.target_group
@@ -155,7 +156,8 @@ def build_panel(con: duckdb.DuckDBPyConnection) -> None:
               SELECT 1 FROM _active b
               WHERE b.importer = a.importer AND b.origin_group = a.origin_group
                 AND b.leaf = a.leaf AND b.iv_from = a.iv_from
-                AND b.condition IS NULL AND b.rate > 0 AND b.rate_kind = 'ad_valorem'
+                AND b.condition IS NULL
+                AND (b.rate > 0 AND b.rate_kind = 'ad_valorem' OR b.rate_kind = 'unknown')
                 AND (b.authority = r.by_authority OR b.override_group = r.by_group));
 
         -- export-date cells: the export dates cut at every window bound that an

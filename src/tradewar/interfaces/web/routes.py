@@ -110,6 +110,14 @@ def build_router(service: Service) -> APIRouter:
         unit: Annotated[
             str | None, Query(min_length=1, max_length=16, description="unit of the quantity")
         ] = None,
+        claim: Annotated[
+            list[str] | None,
+            Query(max_length=16, description="claimed exclusion heading, e.g. 9903.88.69"),
+        ] = None,
+        content_value: Annotated[
+            float | None,
+            Query(ge=0, le=1e15, allow_inf_nan=False, description="content value, USD"),
+        ] = None,
     ) -> JSON:
         field("code", normalize_code, code)
         org = field("origin", normalize_country, origin or PARTNER[importer])
@@ -128,7 +136,10 @@ def build_router(service: Service) -> APIRouter:
                 ("query", "unit" if unit is None else "quantity"),
                 InputError("give quantity and unit together"),
             )
-        shipment = make_shipment(code, importer, org, entered, exported, value, quantity, unit)
+        shipment = field(
+            "claim", make_shipment, code, importer, org, entered, exported, value, quantity,
+            unit, claim, content_value,
+        )  # fmt: skip
         cursors: list[Any] = []
 
         def work() -> dict[str, Any]:
