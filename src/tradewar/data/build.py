@@ -418,6 +418,8 @@ def _measures_frame(files: list[tuple[Path, MeasureFile]], authored: Path) -> pd
                     "announced_value_usd_bn": m.announced_value_usd_bn,
                     "note": " ".join((m.note or "").split()) or None,
                     "scope_note": " ".join((m.scope.note or "").split()) or None,
+                    "replaces": m.replaces,
+                    "exemption": m.exemption,
                     "file": _rel(path, authored),
                 }
             )

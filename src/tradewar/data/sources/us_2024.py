@@ -563,7 +563,7 @@ def read_2018_2020(raw: Path, authored: Path) -> list[tuple[str, str, pd.DataFra
     return [
         (r.file, r.edition, read_codes(raw, r.file, r.edition))
         for r in revs
-        if r.format == "usitc_hts_csv"
+        if r.format == "usitc_hts_csv" and r.effective_from < dt.date(2021, 1, 1)
     ]
 
 
