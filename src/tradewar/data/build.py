@@ -141,6 +141,8 @@ def _section_301(
     annex = us_301.load_ustr_annex(raw, report)
     frames, starts = [], {}
     annex_codes = set(annex.code) if "code" in annex else set()
+    us = lines[lines.importer == "US"]
+    old_lines = set(us.code[pd.to_datetime(us.valid_from) < pd.Timestamp("2021-01-01")])
     for _path, mfile in files:
         for measure in mfile.measures:
             if measure.scope.source != "usitc_china_tariffs":
@@ -153,7 +155,11 @@ def _section_301(
                 ignore_index=True,
             )
             renumbered = us_programs.renumbered_list_products(
-                raw, authored, measure.scope.headings, set(usitc.code) | set(annex_codes)
+                raw,
+                authored,
+                measure.scope.headings,
+                set(usitc.code) | set(annex_codes),
+                old_lines,
             )
             report.check(
                 f"{measure.id}_renumbered_lines",

@@ -48,7 +48,7 @@ from ..config import store_path
 from ..data.compile import compile_measure, step_until
 from ..data.report import ValidationReport
 from ..data.sources.scopes import expand_scope
-from ..data.sources.us_programs import supersede
+from ..data.sources.us_programs import CARRIED, supersede
 from ..data.store import open_store
 from ..engine import series as engine
 from ..errors import InputError, StoreError
@@ -587,9 +587,9 @@ def _add(a: Amendment, change: AddMeasure, where: Source) -> None:
 
 # --- recompiling the amended measures ---------------------------------------------------
 
-_PRODUCTS_SQL = """
+_PRODUCTS_SQL = f"""
 SELECT code, heading, source_row, precision, condition, note, source
-FROM layers WHERE measure_id = ?
+FROM layers WHERE measure_id = ? AND coalesce(note, '') <> '{CARRIED}'
 QUALIFY row_number() OVER (PARTITION BY code
     ORDER BY valid_from, export_from NULLS FIRST, export_until NULLS FIRST) = 1
 ORDER BY code

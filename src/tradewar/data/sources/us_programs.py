@@ -107,12 +107,13 @@ def revision_rows(raw: Path, authored: Path, revision: str) -> pd.DataFrame:
 
 
 def renumbered_list_products(
-    raw: Path, authored: Path, headings: list[str], listed: set[str]
+    raw: Path, authored: Path, headings: list[str], listed: set[str], old: set[str]
 ) -> pd.DataFrame:
     """Lines the 2025 basic edition footnotes put under ``headings`` that the 2020
-    USITC list misses at every level (lines renumbered since, e.g. by HS 2022)."""
+    USITC list misses at every level and that are not lines of 2018-2020 (``old``):
+    lines renumbered since, e.g. by HS 2022."""
     rows = revision_rows(raw, authored, "basic")
-    rows = rows[rows.footnotes.notna()]
+    rows = rows[rows.footnotes.notna() & ~rows.code.isin(old)]
     hit = rows.footnotes.str.split(";").map(lambda hs: next((h for h in hs if h in headings), None))
     rows = rows.assign(heading=hit)[hit.notna()]
     known = rows.code.map(lambda c: any(c[:n] in listed for n in (6, 8, 10) if n <= len(c)))
