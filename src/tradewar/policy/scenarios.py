@@ -855,6 +855,8 @@ class World:
             con.register("_new_layers", layers)
             con.execute("INSERT INTO scen.layers BY NAME SELECT * FROM _new_layers")
             con.unregister("_new_layers")
+        # the stacking rules between programs, as the store has them
+        con.execute("CREATE TABLE scen.stack_rules AS SELECT * FROM s.stack_rules")
         build_panel(con)
         self.baseline()
 
