@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 tour: $(STAMP)
-	$(BIN)/tradewar tour --output tradewar-report.html
+	$(BIN)/tradewar tour --output tradewar-report.html --overwrite
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

@@ -1,6 +1,10 @@
 """Regenerate data/manifest.json from a raw dir and its SOURCES.md.
 
-Usage: python scripts/make_manifest.py [--raw DIR] [--out FILE]
+Usage: python scripts/make_manifest.py [--raw DIR] [--out FILE] [--add PATH ...]
+
+``tradewar data build`` checks every listed file's SHA-256 before reading it, so a raw
+file a new loader reads must be listed: ``--add <owner>__<repo>/<path>`` adds (or
+updates) just those entries and keeps the rest of the manifest as it is.
 
 Every file under the raw dir except SOURCES.md (and hidden files such as fetch's
 ``.part`` temp files) gets an entry: path, sha256, bytes, repo, commit and a pinned
@@ -75,8 +79,10 @@ def resolve_commit(repo: str, commits: dict[str, set[str]], text: str) -> tuple[
     return "HEAD", f"SOURCES.md gives no commit for {repo}."
 
 
-def build_manifest(raw: Path) -> tuple[dict[str, Any], list[str]]:
-    """The manifest for ``raw`` and a list of warnings."""
+def build_manifest(
+    raw: Path, only: list[str] | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """The manifest for ``raw`` (or just the files ``only``) and a list of warnings."""
     text = (raw / SOURCES).read_text(encoding="utf-8")
     commits = stated_commits(text)
     warnings: list[str] = []
@@ -88,6 +94,11 @@ def build_manifest(raw: Path) -> tuple[dict[str, Any], list[str]]:
         and p.relative_to(raw).as_posix() != SOURCES
         and not any(part.startswith(".") for part in p.relative_to(raw).parts)
     )
+    if only is not None:
+        missing = [p for p in only if not (raw / p).is_file()]
+        if missing:
+            raise SystemExit(f"not a file under {raw}: {', '.join(missing)}")
+        paths = [raw / p for p in only]
     for path in paths:
         rel = path.relative_to(raw).as_posix()
         top, _, inner = rel.partition("/")
@@ -119,7 +130,7 @@ def build_manifest(raw: Path) -> tuple[dict[str, Any], list[str]]:
         if note:
             entry["note"] = note
         files.append(entry)
-    for rel in DERIVED:
+    for rel in DERIVED if only is None else ():
         if not (raw / rel).is_file():
             warnings.append(f"{rel}: listed as derived but not in {raw}")
     manifest = {
@@ -142,8 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=authored_dir() / MANIFEST_NAME, help="output (%(default)s)"
     )
+    parser.add_argument(
+        "--add", nargs="+", metavar="PATH", help="add or update only these raw-relative files"
+    )
     args = parser.parse_args(argv)
-    manifest, warnings = build_manifest(args.raw)
+    manifest, warnings = build_manifest(args.raw, args.add)
+    if args.add:
+        old = json.loads(args.out.read_text(encoding="utf-8"))
+        new = {e["path"]: e for e in manifest["files"]}
+        kept = [e for e in old["files"] if e["path"] not in new]
+        old["files"] = sorted([*kept, *new.values()], key=lambda e: Path(e["path"]))
+        manifest = old
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for warning in warnings:

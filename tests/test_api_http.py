@@ -146,7 +146,7 @@ D = {"code": "9403608081", "entered": "2019-01-01"}
         ({**D, "value": "abc"}, ["query", "value"], None),
         ({**D, "quantity": "5"}, ["query", "unit"], "together"),
         (
-            {"code": "1201901000", "importer": "CN", "entered": "2020-03-01"},
+            {"code": "1201901000", "importer": "CN", "entered": "2026-11-02"},
             ["query", "entered"],
             "not covered",
         ),

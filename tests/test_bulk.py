@@ -454,7 +454,7 @@ BAD = [
     (("9403.60.80.81", "US", "CN", "2019-06-20", "May 1st", "8"), "export date not"),
     (("9403.60.80.81", "US", "CN", "2019-06-20", "2019-06-21", "9"), "export date after"),
     (("9403.60.80.81", "US", "CN", "2017-12-31", "", "10"), "outside the schedule coverage"),
-    (("1201.90.10.00", "CN", "US", "2020-01-01", "", "11"), "outside the schedule coverage"),
+    (("1201.90.10.00", "CN", "US", "2026-11-01", "", "11"), "outside the schedule coverage"),
     (("9999.99.99.99", "US", "CN", "2019-06-20", "", "12"), "not in the schedule"),
     (("9403.60.80.81", "US", "CN", "2019-06-20", "", "-5"), "non-negative number"),
     (("9403.60.80.81", "US", "CN", "2019-06-20", "", "lots"), "non-negative number"),
@@ -574,8 +574,11 @@ def test_cli_bulk_output_named_as_a_directory(real_store, tmp_path):
     assert output.is_dir() and [f.name for f in output.iterdir()] == ["part-0.parquet"]
     assert len(pd.read_parquet(output)) == 2
     assert (tmp_path / "rated.rejects.csv").is_file()
-    # re-running replaces the directory rather than nesting or failing
-    p = _cli(real_store, "duty", "--input", str(source), "--output", str(output), "--json")
+    # re-running refuses without --overwrite, then replaces the directory (no nesting)
+    p = _cli(real_store, "duty", "--input", str(source), "--output", str(output))
+    assert p.returncode == 2 and "--overwrite" in p.stderr
+    p = _cli(real_store, "duty", "--input", str(source), "--output", str(output), "--json",
+             "--overwrite")  # fmt: skip
     assert p.returncode == 0, p.stderr
     assert len(pd.read_parquet(output)) == 2
 

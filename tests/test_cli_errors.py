@@ -28,7 +28,7 @@ def run(args, home, **env):
         (["duty", "4401110000", "--entered", "2018-06-01"], "does not exist in the US schedule on"),
         (["duty", "9403608081", "--entered", "2019-01-01", "--origin", "XX"], "unknown country"),
         (["duty", "9403608081", "--entered", "2016-05-01"], "outside the US schedule"),
-        (["duty", "1201901000", "--importer", "CN", "--entered", "2020-03-01"], "not covered"),
+        (["duty", "1201901000", "--importer", "CN", "--entered", "2026-11-02"], "not covered"),
         (["duty", "9403608081", "--entered", "2019-02-30"], "not a date"),
         (["duty", "9403608081", "--importer", "JP", "--entered", "2019-01-01"], "no schedule"),
         (["duty", "--input", "/nonexistent.csv", "--output", "/tmp/x.parquet"], "does not exist"),

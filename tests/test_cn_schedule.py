@@ -15,6 +15,7 @@ import pytest
 
 from tradewar.config import authored_dir, raw_dir
 from tradewar.data.report import ValidationReport
+from tradewar.data.sources import cn_2025
 from tradewar.data.sources.cn_piie import (
     HS6_FILE,
     MOF_232_FILE,
@@ -88,6 +89,17 @@ def _write_raw(
     sheet = [["附件：", None, None, None], ["清单", None, None, None], [None] * 4, [None] * 4]
     sheet += [["序号", "税则号列", "商品名称", "加征关税税率(%)"], *MOF_ROWS]
     pd.DataFrame(sheet).to_excel(mof, index=False, header=False)
+    ita = root / cn_2025.ITA_FILE
+    ita.parent.mkdir(parents=True, exist_ok=True)
+    ita.write_text(
+        " Foreign National Tariff Line,Country,Foreign Tariff Line Description,"
+        "Current Total Estimated Retaliatory Tariff,Source.Name,HS Subheading,Tariff Line\n"
+        '02032900,China,"Meat of swine: --Other",65.0%,m.xlsx,020329,x\n'
+    )
+    for rate, file in cn_2025.MAR_FILES.items():
+        (root / file).parent.mkdir(parents=True, exist_ok=True)
+        rows = "1,02032900,冻猪肉,10\n" if rate == 0.10 else ""
+        (root / file).write_text("line_no,hs8,name_zh,additional_rate_pct\n" + rows)
     return root
 
 
@@ -124,7 +136,7 @@ def _check(report: ValidationReport, name: str):
 def fixture_run(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, ValidationReport]:
     raw = _write_raw(tmp_path)
     report = ValidationReport()
-    layers, lines = load_cn(raw, _measure_files(), report)
+    layers, lines, _tables = load_cn(raw, _measure_files(), report)
     return layers, lines, report
 
 
@@ -158,10 +170,10 @@ def test_suspension_is_a_suspended_zero_step(fixture_run):
     assert list(car["rate"]) == [0.25, 0.0]
     assert list(car["status"]) == ["in_force", "suspended"]
     assert car["valid_until"].iloc[0] == D(2019, 1, 1)
-    assert pd.isna(car["valid_until"].iloc[1])
+    assert car["valid_until"].iloc[1] == cn_2025.SWITCH  # the 2018 lines end there
     # lines of the round that are not suspended run on in one layer
     soy = layers[(layers.code == "1201901000") & (layers.measure_id == "cn.ret.r1")]
-    assert len(soy) == 1 and pd.isna(soy["valid_until"].iloc[0])
+    assert len(soy) == 1 and soy["valid_until"].iloc[0] == cn_2025.SWITCH
     assert _check(report, "cn_auto_suspension_equals_rounds").ok
 
 
@@ -256,8 +268,12 @@ def test_mof_list_cross_check(fixture_run):
 def test_lines(fixture_run):
     _, lines, _ = fixture_run
     assert set(lines.importer) == {"CN"}
-    assert set(lines.valid_from) == {D(2018, 1, 1)}
-    assert lines["valid_until"].isna().all()
+    old, new = lines[lines.code_level != 8], lines[lines.code_level == 8]
+    assert set(old.valid_from) == {D(2018, 1, 1)}
+    # the 2018 HS10 lines end when the 2025 HS8 lines begin; HS6 parents stay open
+    assert set(old.loc[old.code_level >= 10, "valid_until"]) == {cn_2025.SWITCH}
+    assert old.loc[old.code_level == 6, "valid_until"].isna().all()
+    assert set(new.valid_from) == {cn_2025.SWITCH} and "02032900" in set(new.code)
     by_code = lines.set_index("code")
     assert by_code.at["8525801200B", "code_level"] == 11
     assert by_code.at["0203290010", "description"].startswith("Meat of swine")
@@ -292,7 +308,7 @@ needs_raw = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def real_run() -> tuple[pd.DataFrame, pd.DataFrame, ValidationReport]:
     report = ValidationReport()
-    layers, lines = load_cn(raw_dir(), _measure_files(), report)
+    layers, lines, _tables = load_cn(raw_dir(), _measure_files(), report)
     return layers, lines, report
 
 
@@ -323,7 +339,8 @@ def test_real_round_line_counts(real_run):
     assert lines_from("cn.ret.r2", D(2018, 8, 23)) == 535
     assert lines_from("cn.ret.r3", D(2018, 9, 24)) == 7368
     assert lines_from("cn.ret.r3", D(2019, 6, 1)) == 6371
-    assert ret.loc[ret.status == "suspended", "code"].nunique() == 343
+    old = ret[ret.code_level >= 10]
+    assert old.loc[old.status == "suspended", "code"].nunique() == 343
     for name in (
         "cn_auto_suspension_equals_rounds",
         "cn_auto_suspension_items",

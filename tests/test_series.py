@@ -69,7 +69,7 @@ def ours(real_store: Path, figure1: pd.DataFrame) -> pd.DataFrame:
 def test_figure1_dates_are_the_schedule_changes(real_store: Path, figure1: pd.DataFrame):
     """The event steps of China's schedule on US goods are Figure 1's ten dates."""
     points = api_series.series(
-        "CN", "US", "2018-01-01", "2019-06-30", step="event", store=real_store
+        "CN", "US", "2018-01-01", "2019-06-01", step="event", store=real_store
     )
     assert [dt.date.fromisoformat(p["date"]) for p in points] == list(figure1["date"])
 
@@ -247,7 +247,7 @@ def test_cli_series_json_and_plot(real_store: Path, tmp_path: Path):
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     points = json.loads(run.stdout)
-    assert len(points) == 10
+    assert len(points) == 11  # the ten schedule changes and the end date
     for key in ("date", "avg_trade_weighted", "avg_simple", "covered_share",
                 "covered_value", "weights", "by_measure"):  # fmt: skip
         assert key in points[0]

@@ -20,13 +20,20 @@ from .engine.duty import compute_duty
 from .engine.lists import measure_lists
 from .engine.schedule import product_schedule
 from .engine.shipment import make_shipment
+from .errors import InputError
 
 
 def build(
-    raw: Path | None = None, target: Path | None = None, progress: Progress | None = None
+    raw: Path | None = None,
+    target: Path | None = None,
+    progress: Progress | None = None,
+    allow_changed_sources: bool = False,
 ) -> BuildResult:
-    """Compile the raw sources into the store (atomically)."""
-    return build_store(raw or raw_dir(), target or store_path(), authored_dir(), progress)
+    """Compile the raw sources into the store (atomically), after checking them against
+    data/manifest.json (``allow_changed_sources`` builds from differing files, reported)."""
+    return build_store(
+        raw or raw_dir(), target or store_path(), authored_dir(), progress, allow_changed_sources
+    )
 
 
 def duty(
@@ -81,6 +88,8 @@ def bulk(
     partition_by: str | None = "auto",
     spark_master: str | None = None,
     aggregate: Path | None = None,
+    overwrite: bool = False,
+    glob: bool = False,
 ) -> BulkResult:
     """Rate a file or directory of shipments into Parquet, on DuckDB or Spark
     (see ``engine.bulk.bulk_duty`` for partitioning and the aggregate)."""
@@ -88,14 +97,15 @@ def bulk(
     open_store(path).close()  # fail fast with a clear message
     return bulk_duty(
         path, input_path, output, progress=progress, engine=engine, partition_by=partition_by,
-        spark_master=spark_master, aggregate=aggregate,
+        spark_master=spark_master, aggregate=aggregate, overwrite=overwrite, glob=glob,
     )  # fmt: skip
 
 
-def check_bulk_input(input_path: Path, store: Path | None = None) -> None:
+def check_bulk_input(input_path: Path, store: Path | None = None, glob: bool = False) -> None:
     """Fail fast, before any work, on a missing store or an unreadable input."""
     open_store(store).close()
-    input_relation(input_path)
+    if not glob:
+        input_relation(input_path)
 
 
 def schedule(
@@ -105,6 +115,8 @@ def schedule(
     imp = importer_code(importer)
     partner = {"US": "CN", "CN": "US"}[imp]
     org = normalize_country(origin) if origin else partner
+    if org == imp:
+        raise InputError(f"origin {org} is the importer itself: no import duty applies")
     group = partner if org == partner else "*"
     con = open_store(store)
     try:

@@ -5,22 +5,23 @@ from __future__ import annotations
 import re
 
 from .errors import InputError
+from .formats import CODE_PATTERN, CODE_SEPARATORS
 
-_CODE = re.compile(r"^\d{6}(\d{2}(\d{2}[AB]?)?)?$")
-_SEPARATORS = re.compile(r"[.\s-]")
+_CODE = re.compile(CODE_PATTERN)
+_SEPARATORS = re.compile(CODE_SEPARATORS)
 
 
 def normalize_code(raw: str) -> str:
-    """Return the digits of an HS6, HTS8 or HTS10 code given with or without dots.
+    """Return the digits of an HS6, HTS8 or HTS10 code given with or without dots
 
     China's PIIE file has a few value-split lines with a trailing ``A``/``B``
     (11 characters); those are accepted too.
     """
-    text = _SEPARATORS.sub("", str(raw).strip()).upper()
-    if not _CODE.match(text):
+    text = _SEPARATORS.sub("", str(raw).strip(" ")).upper()
+    if not _CODE.fullmatch(text):
         raise InputError(
             f"malformed product code {raw!r}: expected 6, 8 or 10 digits "
-            "(HS6, HTS8, HTS10), with or without dots"
+            "(HS6, HTS8, HTS10), digits with or without dots"
         )
     return text
 

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -24,8 +24,11 @@ from ..model.measures import Measure, MeasureFile, load_measures
 from ..model.panel import STACK_RULE_COLUMNS, build_panel
 from ..model.schema import LAYER_COLUMNS, LINE_COLUMNS, enforce
 from .compile import compile_measure
+from .fetch import MANIFEST_NAME, check_file, load_manifest
 from .report import ValidationReport
 from .sources import us_301, us_programs
+from .sources.cn_2025 import SWITCH as CN_SWITCH
+from .sources.cn_checks import cn_checks
 from .sources.cn_piie import load_cn
 from .sources.extra import EXTRA_LOADERS
 from .sources.scopes import expand_scope
@@ -38,23 +41,41 @@ Progress = Callable[[str], None]
 
 @dataclass
 class BuildResult:
-    """What a build produced: where, and its validation report."""
+    """What a build produced: where, its validation report, and the raw files checked
+    against the manifest (``changed_sources``: those built from although they differ)."""
 
     path: Path
     report: ValidationReport
     tables: dict[str, int]
+    sources_verified: int = 0
+    changed_sources: list[str] = field(default_factory=list)
 
 
 def build_store(
-    raw: Path, target: Path, authored: Path, progress: Progress | None = None
+    raw: Path,
+    target: Path,
+    authored: Path,
+    progress: Progress | None = None,
+    allow_changed_sources: bool = False,
 ) -> BuildResult:
-    """Build the store at ``target`` from ``raw`` sources and ``authored`` files."""
+    """Build the store at ``target`` from ``raw`` sources and ``authored`` files.
+
+    Every raw file listed in ``data/manifest.json`` is checked (SHA-256) first: a missing
+    or changed file is a ``SourceError`` naming it, and the old store stays, unless
+    ``allow_changed_sources`` (then the build says so in its report and build_info).
+    """
     say = progress or (lambda _msg: None)
     if not raw.is_dir():
         raise SourceError(
             f"raw data directory {raw} not found: set TRADEWAR_RAW, or run 'tradewar data fetch'"
         )
+    remove_stale_temps(target)
+    say("checking raw files against data/manifest.json")
+    verified, changed = verify_sources(raw, authored / MANIFEST_NAME, allow_changed_sources)
     report = ValidationReport()
+    for line in changed:
+        report.warn("manifest", None, line, "raw file differs from data/manifest.json; "
+                    "built anyway (--allow-changed-sources)")  # fmt: skip
     say("reading measure files")
     files = load_measures(authored / "measures")
     coverage = _coverage(authored / "coverage.yaml")
@@ -64,7 +85,7 @@ def build_store(
 
     say("China schedule (PIIE HS10 file, HS6 file)")
     cn_files = [(p, f) for p, f in files if f.importer == "CN"]
-    cn_layers, cn_lines = load_cn(raw, cn_files, report)
+    cn_layers, cn_lines, cn_tables = load_cn(raw, cn_files, report)
     lines = enforce(pd.concat([us_lines, cn_lines], ignore_index=True), LINE_COLUMNS)
 
     say("US Section 301 lists (USITC list, USTR annex cross-check)")
@@ -87,7 +108,7 @@ def build_store(
     rules = load_stack_rules(authored / "stacking.yaml")
     _citation_check(layers, report)
     _check_published_counts(files, layers, report)
-    extra: dict[str, pd.DataFrame] = {}
+    extra: dict[str, pd.DataFrame] = dict(cn_tables)
     for label, loader in EXTRA_LOADERS:
         say(label)
         extra.update(loader(raw, report))
@@ -98,23 +119,60 @@ def build_store(
     tmp.unlink(missing_ok=True)
     try:
         tables = _write(
-            tmp,
-            layers,
-            lines,
-            coverage,
-            files,
-            crosscheck,
-            extra,
-            report,
-            raw,
-            authored,
-            rules,
-        )
+            tmp, layers, lines, coverage, files, crosscheck, extra, report, raw, authored,
+            {"sources_verified": str(verified), "changed_sources": " ".join(changed)}, rules,
+        )  # fmt: skip
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
-    return BuildResult(target, report, tables)
+    return BuildResult(target, report, tables, verified, changed)
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove the temporary files of builds that died (``.<store>.<pid>.tmp[.wal]``)
+    whose process is gone; a running build's file is left alone."""
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for tmp in target.parent.glob(f".{target.name}.*.tmp*"):
+        pid = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def verify_sources(raw: Path, manifest: Path, allow_changed: bool = False) -> tuple[int, list[str]]:
+    """Check each manifest file under ``raw`` (SHA-256, in parallel); return how many
+    were checked and the ones that differ (only with ``allow_changed``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    entries = load_manifest(manifest)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(lambda e: check_file(e, raw), entries))
+    bad = [s for s in statuses if not s.ok]
+    if bad and not allow_changed:
+        first = bad[0]
+        what = "missing" if first.status.name == "MISSING" else "differs from data/manifest.json"
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise SourceError(
+            f"raw file {first.entry.target(raw)} {what}{more}: the store was not rebuilt; "
+            "restore it ('tradewar data fetch'), or build from edited data with "
+            "--allow-changed-sources"
+        )
+    return len(entries), [s.entry.path for s in bad]
 
 
 def _coverage(path: Path) -> pd.DataFrame:
@@ -309,6 +367,8 @@ def _check_published_counts(
                 (layers.measure_id == measure.id)
                 & ~layers.source.astype(str).str.endswith(".json.gz")
             ]
+            if mfile.importer == "CN" and measure.steps[0].valid_from < CN_SWITCH:
+                mine = mine[mine.valid_from < CN_SWITCH]  # the list as published (2018 lines)
             codes = mine["code"].unique()
             if mfile.importer == "US":  # USTR counts HTS8 subheadings; HTS10 items apart
                 n8 = mine.loc[mine.code_level == 8, "code"].nunique()
@@ -334,6 +394,7 @@ def _write(
     report: ValidationReport,
     raw: Path,
     authored: Path,
+    sources: dict[str, str],
     rules: pd.DataFrame,
 ) -> dict[str, int]:
     con = duckdb.connect(str(path))
@@ -357,6 +418,7 @@ def _write(
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_df")
         build_panel(con)
         _interval_checks(con, report)
+        cn_checks(con, report)
         issues = pd.DataFrame(
             report.issue_rows(), columns=["source", "row", "value", "reason", "severity"]
         )
@@ -375,6 +437,7 @@ def _write(
             "tradewar_version": __version__,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "raw_dir": str(raw),
+            **sources,
         }
         con.register("info_df", pd.DataFrame(list(info.items()), columns=["key", "value"]))
         con.execute("CREATE TABLE build_info AS SELECT * FROM info_df")
@@ -406,6 +469,8 @@ def _measures_frame(files: list[tuple[Path, MeasureFile]], authored: Path) -> pd
                     "kind": s.kind,
                     "citation": s.citation,
                     "note": s.note,
+                    "precision": s.precision or "exact",
+                    "method": s.method,
                 }
                 for s in m.steps
             ]

@@ -93,8 +93,10 @@ def _step_frame(
     if step.status == "pending":
         out["condition"] = "announced, not yet in force on this date (pending)"
     if "precision" not in products:
-        out["precision"] = "exact"
+        out["precision"] = step.precision or "exact"
     out["note"] = _join_notes(out.get("note"), step.note)
+    if step.method:
+        out["note"] = _join_notes(out["note"], f"method: {' '.join(step.method.split())}")
     out["source"] = source if "source" not in products else products["source"].to_numpy()
     return out
 

@@ -3,6 +3,11 @@
 ``yaml.safe_load`` silently keeps the last of two equal keys, which would let a
 typo in an authored measure file override a rate unnoticed. This loader refuses
 them. ISO dates (``2018-07-06``) load as ``datetime.date``.
+
+It is also bounded, for authored files and for the scenarios and rule files users
+give alike: aliases (``*name``) are refused (a kilobyte of nested aliases, "billion
+laughs", would otherwise expand to gigabytes), nesting is capped at ``MAX_DEPTH``
+levels and a file at ``MAX_BYTES``; the text must be UTF-8.
 """
 
 from __future__ import annotations
@@ -12,15 +17,44 @@ from typing import Any
 
 import yaml
 
-from ..errors import SourceError
+from ..errors import SourceError, TradewarError
+
+MAX_DEPTH = 64
+MAX_BYTES = 20_000_000
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
     """A mapping has the same key twice."""
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """An alias, or nesting deeper than ``MAX_DEPTH``."""
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """``SafeLoader`` that rejects duplicate mapping keys."""
+    """``SafeLoader`` that rejects duplicate mapping keys, aliases and deep nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(problem="aliases (*name) are not allowed", problem_mark=event.start_mark)
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if getattr(event, "anchor", None):
+                raise _Refused(
+                    problem="anchors (&name) are not allowed", problem_mark=event.start_mark
+                )
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _Refused(
+                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark
+                )
+            try:
+                return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            finally:
+                self._depth -= 1
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
@@ -64,10 +98,12 @@ def load_yaml_lines(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
 
 def _compose(path: Path) -> tuple[Any, yaml.Node | None]:
     """The document's data and its node tree, or a ``SourceError`` naming file and line."""
+    from ..guards import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        text = read_text(path, "file", MAX_BYTES)
+    except TradewarError as exc:
+        raise SourceError(str(exc)) from None
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputError
+from ..guards import check_output
 from .backends import (
     ENGINES,
     DuckDBBackend,
@@ -44,6 +45,7 @@ from .backends import (
     make_backend,
     quote,
 )  # fmt: skip
+from .inputs import bulk_input
 from .plan import (
     CODE_PATTERN,
     OUTPUT_COLUMNS,
@@ -98,17 +100,52 @@ def bulk_duty(
     spark_master: str | None = None,
     schedule_dir: Path | None = None,
     aggregate: Path | None = None,
+    overwrite: bool = False,
+    glob: bool = False,
 ) -> BulkResult:
     """Rate every shipment in ``input_path`` and write ``output`` (Parquet).
 
     ``engine``: ``duckdb`` or ``spark``. ``partition_by``: ``"auto"`` (the input's hive
     keys), ``None``/``"none"``, or column names of the output. ``aggregate``: also write
-    the trade-weighted sums by month, importer and origin there (Parquet).
+    the trade-weighted sums by month, importer and origin there (Parquet). An existing
+    output, rejects or aggregate file is replaced only with ``overwrite``; one that is
+    the input or the store never (``guards.check_output``). ``input_path`` is literal;
+    with ``glob`` it is a pattern (``engine.inputs.bulk_input``).
     """
     started = time.perf_counter()
-    rejects = rejects or output.with_name(output.stem + ".rejects.csv")
-    duckdb_source(input_path)  # fail fast on a missing or unreadable input path
-    _check_target(output)
+    rejects = rejects or rejects_path(output)
+    with bulk_input(input_path, glob) as source:
+        check_targets(source.files, output, rejects, aggregate, overwrite)
+        duckdb_source(source.path)  # fail fast on an input DuckDB cannot name
+        keys, summary = _run(
+            store, source.path, output, rejects, threads, memory_limit, engine,
+            partition_by, spark_master, schedule_dir, aggregate, progress,
+        )  # fmt: skip
+    if progress is not None and engine != "duckdb":
+        progress(100.0)
+    rated = sum(pq.ParquetFile(f).metadata.num_rows for f in data_files(output, ".parquet"))
+    rejected = _count_csv(rejects)
+    return BulkResult(
+        rated + rejected, rated, rejected, output, rejects, time.perf_counter() - started,
+        engine, keys, summary,
+    )  # fmt: skip
+
+
+def _run(
+    store: Path,
+    input_path: Path,
+    output: Path,
+    rejects: Path,
+    threads: int | None,
+    memory_limit: str,
+    engine: str,
+    partition_by: str | Sequence[str] | None,
+    spark_master: str | None,
+    schedule_dir: Path | None,
+    aggregate: Path | None,
+    progress: Callable[[float], None] | None,
+) -> tuple[list[str], Path | None]:
+    """Run the plan on ``engine``; return the partition keys and the aggregate's path."""
     backend = make_backend(
         engine, store, threads=threads, memory_limit=memory_limit, progress=progress,
         spark_master=spark_master, schedule_dir=schedule_dir,
@@ -129,14 +166,7 @@ def bulk_duty(
             summary = _aggregate(backend, output, aggregate)
     finally:
         backend.close()
-    if progress is not None and engine != "duckdb":
-        progress(100.0)
-    rated = sum(pq.ParquetFile(f).metadata.num_rows for f in data_files(output, ".parquet"))
-    rejected = _count_csv(rejects)
-    return BulkResult(
-        rated + rejected, rated, rejected, output, rejects, time.perf_counter() - started,
-        engine, keys, summary,
-    )  # fmt: skip
+    return keys, summary
 
 
 def aggregate_duty(
@@ -145,11 +175,14 @@ def aggregate_duty(
     engine: str = "duckdb",
     store: Path | None = None,
     spark_master: str | None = None,
+    overwrite: bool = False,
 ) -> pa.Table:
     """Trade-weighted sums of a rated dataset by month, importer and origin
     (``plan.aggregate_sql``), on either engine; written to ``output`` if given."""
     if not dataset.exists():
         raise InputError(f"rated dataset {dataset} does not exist")
+    if output is not None:
+        check_output(output, [dataset], overwrite, "--aggregate")
     backend = make_backend(engine, store or dataset, spark_master=spark_master)
     try:
         backend.read_output(dataset, "rated_out")
@@ -198,6 +231,31 @@ def _is_dataset(path: Path) -> bool:
         p.is_dir() or p.suffix == ".parquet" or p.name.endswith(_DATASET_EXTRA)
         for p in path.rglob("*")
     )
+
+
+def rejects_path(output: Path) -> Path:
+    """Where the rejects of ``output`` go: ``<stem>.rejects.csv`` beside it."""
+    return output.with_name(output.stem + ".rejects.csv")
+
+
+def check_targets(
+    inputs: Sequence[Path],
+    output: Path,
+    rejects: Path | None = None,
+    aggregate: Path | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Every file a bulk run writes is new (or ``overwrite``), and none is an input, the
+    store, or another of its outputs: one line naming the file otherwise."""
+    rejects = rejects or rejects_path(output)
+    targets = [("--output", output), ("rejects file", rejects)]
+    if aggregate is not None:
+        targets.append(("--aggregate", aggregate))
+    seen: list[Path] = list(inputs)
+    for what, path in targets:
+        check_output(path, seen, overwrite, what)
+        seen.append(path)
+    _check_target(output)
 
 
 def _check_target(output: Path) -> None:

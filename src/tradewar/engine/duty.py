@@ -44,6 +44,11 @@ EXCLUSIONS_WARNING = (
     "check USTR's exclusion notices for this product"
 )
 
+MFN_CARRIED_WARNING = (
+    "China's MFN rate after 2019 is not in the sources: the 2019 rate is carried forward "
+    "(precision mfn-carried-forward), so the MFN part of the total is an estimate"
+)
+
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict]:
     cur = con.execute(sql, params)
@@ -337,6 +342,14 @@ def _layer_warnings(s: Shipment, layers: list[dict[str, Any]], row: dict[str, An
         out.append(
             "Section 301 applies only to goods of China; Section 232 is modelled for "
             "origin CN only (other origins had their own exemptions and quotas)"
+        )
+    if any(y["precision"] == "mfn-carried-forward" for y in layers):
+        out.append(MFN_CARRIED_WARNING)
+    rebuilt = sorted({y["measure_id"] for y in layers if y["precision"] == "reconstructed"})
+    if rebuilt:
+        out.append(
+            f"reconstructed layers ({', '.join(rebuilt)}): derived from other records, "
+            "not from an annex list; each layer's note gives the method"
         )
     if s.importer == "CN" and s.origin != "US":
         out.append("China's retaliatory duties apply only to goods of the United States")

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import pycountry
 
+from ..formats import CODE_PATTERN, CODE_SEPARATORS, DATE_PATTERN, MAX_NUMBER, NUMBER_PATTERN
+
 REQUIRED = ("code", "importer", "origin", "entered", "value")
-CODE_PATTERN = r"^\d{6}(\d{2}(\d{2}[AB]?)?)?$"
-CODE_SEPARATORS = r"[.\s-]"  # removed from codes before they are checked
 PANEL_COLUMNS = (
     "mfn_rate", "mfn_text", "mfn_heading", "s301_rate", "s301_heading",
     "s232_rate", "s232_heading", "ret_rate", "ret_heading", "ieepa_rate", "ieepa_heading",
@@ -80,7 +80,11 @@ class Dialect:
         return f"regexp_replace({expr}, {self.text(pattern)}, ''{flags})"
 
     def full_match(self, expr: str, pattern: str) -> str:
-        """Whether the whole of ``expr`` matches ``pattern`` (anchored with ^ and $)."""
+        """Whether the whole of ``expr`` matches ``pattern`` (anchored with ^ and $).
+
+        A final ``$`` becomes ``\\z``: Java's ``$`` also matches before a final newline."""
+        if pattern.endswith("$"):
+            pattern = pattern[:-1] + r"\z"
         if self.spark:
             return f"({expr} RLIKE {self.text(pattern)})"
         return f"regexp_full_match({expr}, {self.text(pattern)})"
@@ -153,6 +157,24 @@ def passed_columns(columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c.lower() not in (*REQUIRED, *RESERVED)]
 
 
+def _date(d: Dialect, text: str) -> str:
+    """The date ``text`` names under ``formats.DATE_PATTERN`` (its first 10 characters),
+    else NULL: the same rule on both engines and for single shipments."""
+    return (
+        f"CASE WHEN {d.full_match(text, DATE_PATTERN)} "
+        f"THEN TRY_CAST(substr({text}, 1, 10) AS DATE) END"
+    )
+
+
+def _number(d: Dialect, text: str) -> str:
+    """The finite number ``text`` is under ``formats.NUMBER_PATTERN``, else NULL."""
+    value = f"TRY_CAST({text} AS DOUBLE)"
+    return (
+        f"CASE WHEN {d.full_match(text, NUMBER_PATTERN)} AND abs({value}) <= {MAX_NUMBER:.0e} "
+        f"THEN {value} END"
+    )
+
+
 def _in_spans(expr: str, spans: Sequence[Span] | None) -> str:
     """Whether the date ``expr`` is in one of ``spans`` (None: every date is)."""
     if spans is None:
@@ -186,28 +208,36 @@ def shipments_sql(
     ``spans``: the entry-date spans where the export date matters (``load_schedule``);
     outside them the class is 0. None classifies every row (a keyed panel without spans).
     """
-    exported = "exported" if "exported" in columns else "NULL"
+    exported = "exported" if "exported" in columns else "CAST(NULL AS STRING)"
     claims = "CAST(claims AS STRING)" if "claims" in columns else "CAST(NULL AS STRING)"
-    content = "content_value" if "content_value" in columns else "NULL"
+    content = "content_value" if "content_value" in columns else "CAST(NULL AS STRING)"
     extra = "".join(f", {d.ident(c)}" for c in passed_columns(columns))
     day = "coalesce(n.exported, n.entered)"
     code = d.strip_all("trim(CAST(code AS STRING))", CODE_SEPARATORS)
     return f"""
-    WITH norm AS (
+    WITH texts AS (
+        SELECT *,
+            trim(CAST(entered AS STRING)) AS entered_text,
+            trim(CAST({exported} AS STRING)) AS exported_text,
+            trim(CAST(value AS STRING)) AS value_text,
+            trim(CAST({content} AS STRING)) AS content_text
+        FROM source
+    ),
+    norm AS (
         SELECT
             code AS code_input,
             upper({code}) AS code,
             upper(trim(CAST(importer AS STRING))) AS importer,
             upper(trim(CAST(origin AS STRING))) AS origin,
             CAST(entered AS STRING) AS entered_input,
-            TRY_CAST(entered AS DATE) AS entered,
-            TRY_CAST({exported} AS DATE) AS exported,
+            {_date(d, "entered_text")} AS entered,
+            {_date(d, "exported_text")} AS exported,
             CAST({exported} AS STRING) AS exported_input,
             CAST(value AS STRING) AS value_input,
-            TRY_CAST(value AS DOUBLE) AS value,
+            {_number(d, "value_text")} AS value,
             {claims} AS claims,
-            TRY_CAST({content} AS DOUBLE) AS content_value{extra}
-        FROM source
+            {_number(d, "content_text")} AS content_value{extra}
+        FROM texts
     )
     SELECT n.*,
         CASE n.importer WHEN 'US' THEN (CASE WHEN n.origin = 'CN' THEN 'CN' ELSE '*' END)
@@ -228,7 +258,7 @@ def shipments_sql(
                  AND n.exported IS NULL THEN 'export date not YYYY-MM-DD'
             WHEN n.exported > n.entered THEN 'export date after entry date'
             WHEN n.value_input IS NOT NULL AND trim(n.value_input) <> ''
-                 AND (n.value IS NULL OR isnan(n.value) OR n.value < 0)
+                 AND (n.value IS NULL OR n.value < 0)
                 THEN 'value is not a non-negative number'
             WHEN n.content_value < 0 OR n.content_value > n.value
                 THEN 'content_value is not between 0 and the value'

@@ -308,9 +308,11 @@ def step_dates(
     end: dt.date,
     step: str,
 ) -> list[dt.date]:
-    """The dates of a series: every change (event), every day, or every month's 1st."""
+    """The dates of a series: every change (event) and the end date, every day, or every
+    month's 1st."""
     if step == "event":
-        return change_dates(con, importer, group, start, end)
+        dates = change_dates(con, importer, group, start, end)
+        return dates if dates[-1] >= end else [*dates, end]
     if step == "day":
         return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     if step == "month":
@@ -342,14 +344,18 @@ _LINES = """
         FROM (SELECT DISTINCT code FROM lines_at), (SELECT unnest(PREFIX_LEVELS) AS n)
         WHERE length(code) >= n
     ),
-    -- the layers that reach each line: within an override group only the most
-    -- specific code level (as model/panel.py)
+    -- the layers that reach each line during its life: within an override group only
+    -- the most specific code level (as model/panel.py)
     eligible AS (
         SELECT x.code AS leaf, y.measure_id, y.authority, y.rate, y.condition,
                y.valid_from, y.valid_until, y.export_from, y.export_until
         FROM prefixes x
         JOIN layers y ON y.importer = $importer AND y.code = x.prefix AND y.code_level = x.n
          AND (y.origin = '*' OR y.origin = $grp)
+        WHERE EXISTS (
+            SELECT 1 FROM lines lf WHERE lf.importer = $importer AND lf.code = x.code
+              AND y.valid_from < coalesce(lf.valid_until, DATE '9999-12-31')
+              AND (y.valid_until IS NULL OR y.valid_until > lf.valid_from))
         QUALIFY y.code_level = max(y.code_level) OVER (PARTITION BY x.code, y.override_group)
     ),
     -- each additional measure's rate on each line and day

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..codes import normalize_code
 from ..countries import importer_code, normalize_country
 from ..errors import InputError
+from ..formats import MAX_NUMBER, iso_date
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,13 @@ class Shipment:
 
 
 def parse_date(raw: str | dt.date, what: str) -> dt.date:
-    """Parse YYYY-MM-DD or raise ``InputError`` naming the field."""
+    """Parse YYYY-MM-DD (``formats.iso_date``) or raise ``InputError`` naming the field."""
     if isinstance(raw, dt.date):
         return raw
-    try:
-        return dt.date.fromisoformat(str(raw).strip())
-    except ValueError:
-        raise InputError(f"{what} date {raw!r} is not a date: use YYYY-MM-DD") from None
+    day = iso_date(str(raw))
+    if day is None:
+        raise InputError(f"{what} date {raw!r} is not a date: use YYYY-MM-DD")
+    return day
 
 
 def make_shipment(
@@ -69,8 +70,8 @@ def make_shipment(
         ("quantity", quantity),
         ("content value", content_value),
     ):
-        if number is not None and not number >= 0:
-            raise InputError(f"{name} must be a non-negative number, got {number}")
+        if number is not None and not 0 <= number <= MAX_NUMBER:
+            raise InputError(f"{name} must be a finite non-negative number, got {number}")
     if (quantity is None) != (unit is None):
         raise InputError("give --quantity and --unit together")
     if content_value is not None and value is not None and content_value > value:

@@ -6,6 +6,7 @@ Every user error prints one line to stderr and exits with code 2.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from rich.table import Table
 from .. import api
 from ..config import raw_dir, store_path
 from ..errors import TradewarError
+from ..guards import writable_home
 
 app = typer.Typer(
     help="tradewar: the 2018-2020 US-China trade war as dated, sourced, computable data.",
@@ -33,7 +35,22 @@ err = Console(stderr=True)
 
 
 def _json(obj: Any) -> None:
-    print(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
+    """Print ``obj`` as strict JSON: a non-finite number (never valid JSON) prints as null."""
+    try:
+        text = json.dumps(obj, indent=2, default=str, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(obj), indent=2, default=str, ensure_ascii=False)
+    print(text)
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _pct(rate: float | None) -> str:
@@ -43,8 +60,16 @@ def _pct(rate: float | None) -> str:
 @data_app.command("build")
 def data_build(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    allow_changed_sources: Annotated[
+        bool,
+        typer.Option(
+            "--allow-changed-sources",
+            help="Build even when raw files differ from data/manifest.json (reported).",
+        ),
+    ] = False,
 ) -> None:
     """Compile the raw sources (TRADEWAR_RAW) into the store (TRADEWAR_HOME)."""
+    writable_home(store_path().parent)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -57,7 +82,7 @@ def data_build(
         def step(message: str) -> None:
             bar.update(task, description=message, advance=1)
 
-        result = api.build(progress=step)
+        result = api.build(progress=step, allow_changed_sources=allow_changed_sources)
         bar.update(task, completed=6, description="done")
     report = result.report
     if json_out:
@@ -65,6 +90,8 @@ def data_build(
             {
                 "store": str(result.path),
                 "tables": result.tables,
+                "sources_verified": result.sources_verified,
+                "changed_sources": result.changed_sources,
                 "rows_read": report.rows_read,
                 "rows_kept": report.rows_kept,
                 "issues": report.issue_rows(),
@@ -79,6 +106,12 @@ def _print_report(result: api.BuildResult) -> None:
     """A short validation summary; the full report is in the store and in --json."""
     report = result.report
     out.print(f"[bold]store[/bold] {result.path}")
+    if result.changed_sources:
+        out.print(
+            f"[yellow]built from {len(result.changed_sources)} raw file(s) that differ from "
+            f"data/manifest.json (--allow-changed-sources):[/yellow] "
+            + ", ".join(result.changed_sources)
+        )
     read = sum(report.rows_read.values())
     kept = sum(report.rows_kept.get(s, n) for s, n in report.rows_read.items())
     out.print(f"{len(report.rows_read)} sources: {read:,} rows read, {kept:,} kept")
@@ -203,10 +236,19 @@ def duty(
         Path | None, typer.Option(help="bulk: also write duty by month/importer/origin here")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="bulk: replace existing output files")
+    ] = False,
+    glob: Annotated[
+        bool, typer.Option("--glob", help="bulk: read --input as a glob pattern")
+    ] = False,
 ) -> None:
     """The duty on one shipment, or on a file of shipments (--input/--output)."""
     if input_path is not None or output is not None:
-        _bulk(input_path, output, engine, json_out, spark_master, partition_by, aggregate)
+        _bulk(
+            input_path, output, engine, json_out, spark_master, partition_by, aggregate,
+            overwrite, glob,
+        )  # fmt: skip
         return
     if code is None:
         raise TradewarError("give a product CODE, or --input and --output for a bulk file")
@@ -239,12 +281,14 @@ def _bulk(
     spark_master: str | None = None,
     partition_by: str = "auto",
     aggregate: Path | None = None,
+    overwrite: bool = False,
+    glob: bool = False,
 ) -> None:
     if input_path is None or output is None:
         raise TradewarError("bulk mode needs both --input and --output")
     if engine not in ("duckdb", "spark"):
         raise TradewarError(f"engine {engine!r} is not available: use duckdb or spark")
-    api.check_bulk_input(input_path)
+    api.check_bulk_input(input_path, glob=glob)
     with Progress(
         TextColumn("rating shipments"),
         BarColumn(),
@@ -256,7 +300,7 @@ def _bulk(
         result = api.bulk(
             input_path, output, progress=lambda pct: bar.update(task, completed=pct),
             engine=engine, partition_by=partition_by, spark_master=spark_master,
-            aggregate=aggregate,
+            aggregate=aggregate, overwrite=overwrite, glob=glob,
         )  # fmt: skip
     summary = {
         "rows": result.rows,
@@ -375,12 +419,17 @@ def tour(
         "tradewar-report.html"
     ),
     rebuild: Annotated[bool, typer.Option(help="Rebuild the store first.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing report file.")
+    ] = False,
 ) -> None:
     """The one-command tour: build the store if missing, then write the HTML report."""
+    from ..guards import check_output
     from .report import write_report
 
+    check_output(output, (), overwrite, "--output")
     if rebuild or not store_path().exists():
-        data_build(json_out=False)
+        data_build(json_out=False, allow_changed_sources=False)
     path = write_report(output)
     out.print(f"report written: {path}")
 
@@ -400,8 +449,9 @@ def main() -> None:
     except Exception as exc:  # click usage errors and anything unexpected
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        if isinstance(exc, click.ClickException):  # usage errors: one line, no usage box
+            message = " ".join(exc.format_message().split())
+            print(f"error: {message} (see --help)", file=sys.stderr)
             sys.exit(2)
         if os.environ.get("TRADEWAR_DEBUG"):
             raise

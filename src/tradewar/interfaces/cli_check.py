@@ -18,7 +18,9 @@ def _bn(x: float | None) -> str:
 @app.command("check-engine")
 def check_engine(
     year: Annotated[int, typer.Option(help="the year to check (2024 only)")] = 2024,
-    top: Annotated[int, typer.Option(help="how many unexplained lines to list")] = 25,
+    top: Annotated[
+        int, typer.Option(min=0, max=10000, help="how many unexplained lines to list")
+    ] = 25,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Compare the duty our rates imply on 2024 US imports from China with Census duty."""

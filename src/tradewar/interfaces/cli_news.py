@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
+from ..guards import check_output, readable_file
 from .cli import _json, app, out
 
 MAX_INPUT_BYTES = 200_000_000
@@ -26,11 +27,7 @@ MAX_INPUT_BYTES = 200_000_000
 def _read_input(file: str | None) -> tuple[bytes, str]:
     if file in (None, "-"):
         return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "<stdin>"
-    path = Path(file)  # type: ignore[arg-type]
-    if not path.exists():
-        raise InputError(f"{file}: no such file")
-    if path.is_dir():
-        raise InputError(f"{file}: is a directory, give a file")
+    path = readable_file(Path(file), "article")  # type: ignore[arg-type]
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_INPUT_BYTES + 1)
@@ -81,6 +78,9 @@ def check(
     no_record: Annotated[
         bool, typer.Option("--no-record", help="Do not record the events for the timeline.")
     ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing --html file.")
+    ] = False,
 ) -> None:
     """Read a news article: its claims with verdicts and evidence, and its events."""
     if date is not None:
@@ -88,8 +88,9 @@ def check(
             date = dt.date.fromisoformat(date).isoformat()
         except ValueError:
             raise InputError(f"--date {date!r}: give YYYY-MM-DD") from None
-    if html is not None and not html.expanduser().parent.is_dir():
-        raise InputError(f"--html {html}: directory {html.parent} does not exist")
+    if html is not None:
+        inputs = [] if file in (None, "-") else [Path(file)]
+        check_output(html.expanduser(), inputs, overwrite, "--html")
     data, source = _read_input(file)
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"{source}: input larger than {MAX_INPUT_BYTES // 1_000_000} MB")

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
+from ..guards import check_output
 from .cli import _json, app, out
 
 KIND_COLOURS = {"measure": "#1f4e99", "announcement": "#b26a00", "event": "#2e7d32"}
@@ -32,9 +33,15 @@ def timeline(
     html_out: Annotated[
         Path | None, typer.Option("--html", help="write a self-contained HTML page")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing --html file.")
+    ] = False,
 ) -> None:
     """The schedule's dated measures merged with curated and reported events."""
     from ..news.timeline import build_timeline
+
+    if html_out is not None:
+        check_output(html_out, (), overwrite, "--html")
 
     entries = build_timeline(start, end)
     if html_out is not None:

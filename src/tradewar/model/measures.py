@@ -52,6 +52,10 @@ class Step(BaseModel):
     citation: str
     references: list[Reference] = []
     note: str | None = None
+    # how exact the rate is: 'exact' (default), 'reconstructed' (with ``method``),
+    # 'mfn-carried-forward'; a product list's own precision column wins
+    precision: Literal["exact", "reconstructed", "mfn-carried-forward"] | None = None
+    method: str | None = None  # how a reconstructed rate was derived
 
     @model_validator(mode="after")
     def _check(self) -> Step:
@@ -61,6 +65,8 @@ class Step(BaseModel):
             raise ValueError(f"rate {self.rate} is not a fraction (0.25 means 25%)")
         if self.rate is None and self.rate_column is None and self.status != "not_modelled":
             raise ValueError("a step needs a rate or a rate_column")
+        if self.precision == "reconstructed" and not self.method:
+            raise ValueError("a reconstructed step needs its method")
         return self
 
     @property

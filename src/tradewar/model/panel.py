@@ -72,14 +72,16 @@ def build_panel(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _groups AS
         SELECT * FROM (VALUES {groups}) t(importer, origin_group);
 
-        -- leaves: the most detailed lines (US HTS10, China HS10 and its A/B splits),
-        -- clamped to the coverage window; US chapter 99 holds measures, not goods
+        -- leaves: the most detailed lines (US HTS10, China HS10 of 2018 and its A/B
+        -- splits, China HS8 of 2025 from 2020), clamped to the coverage window; US
+        -- chapter 99 holds measures, not goods
         CREATE OR REPLACE TEMP TABLE _leaves AS
         SELECT l.importer, l.code,
                greatest(l.valid_from, c.cov_from) AS leaf_from,
                least(coalesce(l.valid_until, c.cov_until), c.cov_until) AS leaf_until
         FROM lines l JOIN coverage c USING (importer)
-        WHERE l.code_level >= 10 AND NOT (l.importer = 'US' AND l.code LIKE '99%')
+        WHERE (l.code_level >= 10 OR (l.importer = 'CN' AND l.code_level = 8))
+          AND NOT (l.importer = 'US' AND l.code LIKE '99%')
           AND greatest(l.valid_from, c.cov_from)
               < least(coalesce(l.valid_until, c.cov_until), c.cov_until);
 

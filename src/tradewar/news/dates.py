@@ -309,12 +309,17 @@ def _recognizers(text: str, ref: str) -> Resolved | None:
         if not start or ("X" in str(value.get("timex", "")) and len(values) > 1):
             continue
         end = value.get("end")
+        if not _ISO_DAY.match(str(start)) or (end and not _ISO_DAY.match(str(end))):
+            continue  # a duration ("48 hours" resolves to '172800' seconds), not a date
         if end:
             end = (date.fromisoformat(end[:10]) - timedelta(days=1)).isoformat()
         return Resolved(
             result.text, start[:10], end, "Recognizers-Text relative to the article date", "range"
         )
     return None
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @lru_cache(maxsize=1)

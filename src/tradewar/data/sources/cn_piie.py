@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 
 from ...errors import SourceError
-from ...model.measures import Measure, MeasureFile
+from ...model.measures import Measure, MeasureFile, Step
 from ...model.schema import LAYER_COLUMNS, LINE_COLUMNS, enforce
-from ..compile import compile_measure
+from ..compile import compile_measure, step_until
 from ..report import ValidationReport
+from . import cn_2025
 
 PIIE_FILE = "mwaugh0328__consumption_and_tradewar/data/bown-jung-zhang-2019-06-12.xlsx"
 PIIE_SHEET = "China Tariff Rates"
@@ -98,11 +99,14 @@ _ROUND_DIGITS = 4  # percent values are rounded to 4 decimals (float32 residues)
 
 def load_cn(
     raw: Path, measure_files: list[tuple[Path, MeasureFile]], report: ValidationReport
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Layers and lines of China's schedule (importer CN) from the raw sources.
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Layers, lines and extra tables of China's schedule (importer CN).
 
     ``measure_files`` are the CN measure files; each measure names its source
-    (``piie_cn_hs10`` or ``piie_cn_hs6``) and, per step, a rate column built here.
+    (``piie_cn_hs10``, ``piie_cn_hs6``, ``cn_hs8_2025`` or ``cn_feb_2025``) and, per
+    step, a rate column built here. A measure's steps may move to the 2025 lines (from
+    2020-01-01): each step compiles on the products that carry its rate column.
+    Extra tables: ``cn_code_links`` and ``cn_ita_2025`` (for the build's checks).
     """
     piie = read_piie(raw, report)
     hs10 = hs10_rate_columns(piie, report)
@@ -110,29 +114,101 @@ def load_cn(
     check_hs6_against_piie(hs6_long, piie, report)
     hs6 = hs6_rate_columns(hs6_long, piie, report)
     check_mof_232(raw, piie, report)
+    ita, mar = cn_2025.read_ita(raw, report), cn_2025.read_mar(raw, report)
+    feb = _feb_headings(measure_files)
+    hs8, links, lines8 = cn_2025.build_hs8(hs10, hs6["ret_r4_20190901"], feb, ita, mar, report)
+    hs8["source"] = np.where(hs8.ita.notna(), cn_2025.ITA_FILE, PIIE_FILE)
+    hs8["source_row"] = hs8["source_row"].where(hs8.ita.notna())
 
     frames = []
     for path, mfile in measure_files:
         if mfile.importer != "CN":
             raise SourceError(f"{path}: load_cn takes CN measure files, not {mfile.importer}")
         for measure in mfile.measures:
-            source = measure.scope.source
-            if source == SOURCE_HS10:
-                frames.append(_compile(mfile, measure, hs10, PIIE_FILE, report))
-            elif source == SOURCE_HS6:
-                products = _hs6_products(measure, hs6, path)
-                frames.append(_compile(mfile, measure, products, HS6_FILE, report))
-            else:
-                raise SourceError(
-                    f"{path}: measure {measure.id}: scope source {source!r} is not "
-                    f"{SOURCE_HS10!r} or {SOURCE_HS6!r}"
-                )
+            for key, part in _parts(measure, hs10, hs6, hs8, path):
+                if key == SOURCE_HS10:
+                    frames.append(_compile(mfile, part, hs10, PIIE_FILE, report))
+                elif key == SOURCE_HS6:
+                    products = _hs6_products(part, hs6, path)
+                    frames.append(_compile(mfile, part, products, HS6_FILE, report))
+                else:
+                    products = _hs8_products(part, key, hs8, mar)
+                    frames.append(_compile(mfile, part, products, cn_2025.ITA_FILE, report))
     if frames:
         layers = enforce(pd.concat(frames, ignore_index=True), LAYER_COLUMNS)
     else:
         layers = enforce(pd.DataFrame(columns=list(LAYER_COLUMNS)), LAYER_COLUMNS)
     _check_round_counts(layers, report)
-    return layers, _lines(piie, hs6_long)
+    lines = enforce(pd.concat([_lines(piie, hs6_long), lines8], ignore_index=True), LINE_COLUMNS)
+    ita_table = ita.merge(
+        hs8[["code", "link", "n_linked", "ret_mar_2025", "ret_feb_2025", "r4_residual",
+             "ita_auto_extra", "old_known"]],
+        left_on="hs8", right_on="code", how="left",
+    ).drop(columns="code")  # fmt: skip
+    return layers, lines, {"cn_code_links": links, "cn_ita_2025": ita_table}
+
+
+def _feb_headings(measure_files: list[tuple[Path, MeasureFile]]) -> dict[str, float]:
+    """Heading prefix -> rate of the Feb-2025 measures (scope.codes, first step rate)."""
+    out: dict[str, float] = {}
+    for path, mfile in measure_files:
+        for m in mfile.measures:
+            if m.scope.source != cn_2025.SOURCE_FEB:
+                continue
+            rate = m.steps[0].rate
+            if rate is None or not m.scope.codes:
+                raise SourceError(f"{path}: {m.id}: a Feb-2025 measure needs codes and a rate")
+            out.update({code: rate for code in m.scope.codes})
+    return out
+
+
+def _parts(
+    measure: Measure,
+    hs10: pd.DataFrame,
+    hs6: dict[str, pd.DataFrame],
+    hs8: pd.DataFrame,
+    path: Path,
+) -> list[tuple[str, Measure]]:
+    """The measure split into runs of steps on one product set, each step's end kept."""
+    default = measure.scope.source
+    known = (SOURCE_HS10, SOURCE_HS6, cn_2025.SOURCE_HS8, cn_2025.SOURCE_FEB)
+    if default not in known:
+        raise SourceError(
+            f"{path}: measure {measure.id}: scope source {default!r} is not one of {known}"
+        )
+    parts: list[tuple[str, list[Step]]] = []
+    for index, step in enumerate(measure.steps):
+        column = step.rate_column
+        if column is None:
+            key = default
+        elif column in hs10.columns:
+            key = SOURCE_HS10
+        elif column in hs6:
+            key = SOURCE_HS6
+        elif column in hs8.columns:
+            key = default if default == cn_2025.SOURCE_FEB else cn_2025.SOURCE_HS8
+        else:
+            raise SourceError(f"{path}: measure {measure.id}: no rate column {column!r}")
+        fixed = step.model_copy(update={"until": step_until(measure, index)})
+        if parts and parts[-1][0] == key:
+            parts[-1][1].append(fixed)
+        else:
+            parts.append((key, [fixed]))
+    return [(key, measure.model_copy(update={"steps": steps})) for key, steps in parts]
+
+
+def _hs8_products(measure: Measure, key: str, hs8: pd.DataFrame, mar: pd.DataFrame) -> pd.DataFrame:
+    """Products of a measure on the 2025 lines (the Feb round: its headings only)."""
+    products = hs8
+    if key == cn_2025.SOURCE_FEB:
+        under = hs8.code.str.startswith(tuple(measure.scope.codes))
+        products = hs8[under & hs8.ret_feb_2025.notna()]
+    if any(s.rate_column == "ret_mar_2025" for s in measure.steps):
+        listed = mar.set_index("hs8")
+        products = products[products.code.isin(listed.index)].copy()
+        products["source"] = products.code.map(listed["source"])
+        products["source_row"] = products.code.map(listed["source_row"])
+    return products
 
 
 # --- PIIE HS10 file ---------------------------------------------------------------
@@ -728,12 +804,12 @@ def _compile(
 ) -> pd.DataFrame:
     columns = [s.rate_column for s in measure.steps if s.rate_column is not None]
     missing = [c for c in columns if c not in products.columns]
-    if missing or not columns:
+    if missing:
         raise SourceError(
             f"measure {measure.id}: rate columns {missing or 'none'} not built by the loader "
             f"(known: {sorted(c for c in products.columns if c.startswith(('mfn_', 'ret_')))})"
         )
-    if mfile.authority != "MFN":
+    if mfile.authority != "MFN" and columns:
         values = products[columns]
         products = products[(values.isna() | (values != 0)).any(axis=1)]
     products = products.copy()
@@ -802,7 +878,8 @@ def _check_round_counts(layers: pd.DataFrame, report: ValidationReport) -> None:
     r3 = ret[ret.measure_id == "cn.ret.r3"]
     raised = int(r3.loc[r3.valid_from == dt.date(2019, 6, 1), "code"].nunique())
     _count_check(report, "cn_r3_hs10_lines_raised_2019-06-01", PIIE_ROUND_LINES["r3_0601"], raised)
-    suspended = int(ret.loc[ret.status == "suspended", "code"].nunique())
+    old = ret[ret.code_level >= 10]
+    suspended = int(old.loc[old.status == "suspended", "code"].nunique())
     _count_check(report, "cn_auto_suspension_hs10_lines", PIIE_SUSPENDED_LINES, suspended)
 
 
@@ -821,7 +898,7 @@ def _lines(piie: pd.DataFrame, hs6_long: pd.DataFrame) -> pd.DataFrame:
             "code": piie["code"],
             "description": piie["description"],
             "valid_from": LINES_FROM,
-            "valid_until": None,
+            "valid_until": cn_2025.SWITCH,  # the 2025 HS8 lines follow
             "source": PIIE_FILE,
         }
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from ... import api_news
 from ...errors import CoverageError, InputError
 from .errors import FieldError
+from .fields import IsoDate
 from .render import JSON
 from .routes import ERRORS, _error
 from .service import Service
@@ -123,8 +124,8 @@ def _check_routes(router: APIRouter, service: Service) -> None:
 def _timeline_route(router: APIRouter, service: Service) -> None:
     @router.get("/timeline", summary="The schedule's dated measures and the events, merged")
     async def timeline(
-        start: Annotated[dt.date | None, Query(alias="from")] = None,
-        end: Annotated[dt.date | None, Query(alias="to")] = None,
+        start: Annotated[IsoDate | None, Query(alias="from")] = None,
+        end: Annotated[IsoDate | None, Query(alias="to")] = None,
     ) -> JSON:
         if start and end and end < start:
             raise FieldError(("query", "to"), InputError(f"to {end} is before from {start}"))

@@ -29,6 +29,7 @@ from ...engine import series as series_engine
 from ...engine.shipment import make_shipment
 from ...errors import CoverageError, InputError, TradewarError
 from .errors import ERROR_SCHEMA, FieldError
+from .fields import IsoDate
 from .render import JSON
 from .service import Service
 
@@ -94,13 +95,13 @@ def build_router(service: Service) -> APIRouter:
     )
     async def duty(
         code: Annotated[str, Query(min_length=1, max_length=32, description=CODE_HELP)],
-        entered: Annotated[dt.date, Query(description="entry date, YYYY-MM-DD")],
+        entered: Annotated[IsoDate, Query(description="entry date, YYYY-MM-DD")],
         importer: Annotated[Importer, Query(description="whose schedule")] = "US",
         origin: Annotated[
             str | None,
             Query(min_length=1, max_length=64, description="ISO country (default: the partner)"),
         ] = None,
-        exported: Annotated[dt.date | None, Query(description="export date, YYYY-MM-DD")] = None,
+        exported: Annotated[IsoDate | None, Query(description="export date, YYYY-MM-DD")] = None,
         value: Annotated[
             float | None, Query(ge=0, le=1e15, allow_inf_nan=False, description="USD")
         ] = None,
@@ -233,8 +234,8 @@ def build_router(service: Service) -> APIRouter:
         origin: Annotated[
             str | None, Query(min_length=1, max_length=16, description="the partner or 'other'")
         ] = None,
-        start: Annotated[dt.date | None, Query(alias="from")] = None,
-        end: Annotated[dt.date | None, Query(alias="to")] = None,
+        start: Annotated[IsoDate | None, Query(alias="from")] = None,
+        end: Annotated[IsoDate | None, Query(alias="to")] = None,
         step: Annotated[Literal["event", "day", "month"], Query()] = "event",
         weights: Annotated[Weights | None, Query()] = None,  # type: ignore[valid-type]
     ) -> JSON:
@@ -260,8 +261,8 @@ def build_router(service: Service) -> APIRouter:
         summary="Monthly collected duty rate on US imports from China (Census), percent",
     )
     async def collected(
-        start: Annotated[dt.date | None, Query(alias="from")] = None,
-        end: Annotated[dt.date | None, Query(alias="to")] = None,
+        start: Annotated[IsoDate | None, Query(alias="from")] = None,
+        end: Annotated[IsoDate | None, Query(alias="to")] = None,
     ) -> JSON:
         if start and end and end < start:
             raise FieldError(("query", "to"), InputError(f"to {end} is before from {start}"))
