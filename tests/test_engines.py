@@ -218,6 +218,77 @@ def test_csv_file_input_and_rejects_on_spark(real_store, spark, tmp_path):
     assert len(ra) == 5 and ra.equals(rb)
 
 
+# rows on which the engines' own parsers disagree (issue 15): one rule (formats.py)
+# decides for both what is a date, a number and a code
+HOSTILE = [
+    "id,code,importer,origin,entered,exported,value",
+    "1,9403.60.80.81,US,CN,2019-06-20,,1000",
+    "2,9403608081,US,CN,2019-06-20 (BC),,1000",
+    "3,9403608081,US,CN,2019/06/20,,1000",
+    "4,9403608081,US,CN,2019-06-20,,1_000",
+    "5,9403608081,US,CN,2019-06-20,,inf",
+    "6,9403608081,US,CN,2019-06-20,,NaN",
+    "7,9403608081,US,CN,2019-06-20,,1e309",
+    "8,9403\u202f608081,US,CN,2019-06-20,,5",
+    "9,9403608081,us, cn ,2019-06-20T10:30:00,,+1e3",
+    "10,9403608081,US,CN, 2019-06-20 ,,.5",
+    "11,9403608081,US,CN,20190620,,1",
+    "12,9403608081,US,CN,2019-W25-4,,1",
+    "13,9403608081,US,CN,0000-01-01,,1",
+    "14,9403608081,US,CN,2019-02-30,,1",
+    "15,9403608081,US,CN,2019-06-20,2019-06-20 (BC),1",
+    "16,9403608081,US,CN,2019-06-20,,0x10",
+    "17,9403608081,US,CN,2019-06-20,,\u0661\u0662",
+    "18,\uff19403608081,US,CN,2019-06-20,,1",
+    "19,9403608081,US,CN,2019-06-20\\t,,1",
+    "20,9403-60-80-81,US,CN,2019-06-20,,1",
+    "21,9403608081,US,CN,2019-06-20,,-0",
+    "22,9403608081,US,CN,2019-06-20,,1e300",
+    "23,9403608081,US,CN,2019-06-20 10:00:00.123456,,1",
+    "24,9403608081,US,CN,2019-06-20,, 7 ",
+]
+
+
+def test_engines_agree_on_a_hostile_file(real_store, spark, tmp_path):
+    """Equal rated rows and equal rejects from both engines on inputs their parsers read
+    differently; and single-shipment input decides each row the same way."""
+    from tradewar.errors import InputError
+    from tradewar.formats import number
+
+    source = tmp_path / "hostile.csv"
+    text = "\n".join(HOSTILE).encode().decode("unicode_escape").encode("latin-1").decode()
+    source.write_text(text + "\n", encoding="utf-8")
+    got = {}
+    for engine in ("duckdb", "spark"):
+        result = api.bulk(source, tmp_path / f"{engine}.parquet", store=real_store, engine=engine)
+        rated = pd.read_parquet(result.output)
+        rated = rated.assign(id=rated.id.astype(int)).sort_values("id", ignore_index=True)
+        rejects = pd.read_csv(result.rejects, dtype=str, keep_default_na=False)
+        got[engine] = (rated, rejects.sort_values(list(rejects.columns), ignore_index=True))
+    (a, ra), (b, rb) = got["duckdb"], got["spark"]
+    assert a.id.tolist() == [1, 9, 10, 21, 22, 23, 24]
+    assert a.id.tolist() == b.id.tolist() and a.value.tolist() == b.value.tolist()
+    assert a.value.tolist() == [1000.0, 1000.0, 0.5, 0.0, 1e300, 1.0, 7.0]
+    assert a.entered.astype(str).tolist() == b.entered.astype(str).tolist()
+    assert np.array_equal(a.duty.to_numpy(float), b.duty.to_numpy(float), equal_nan=True)
+    assert ra.equals(rb) and len(ra) == len(HOSTILE) - 1 - len(a)
+    # single shipments: the same rows accepted, the same refused
+    import csv
+    import io
+
+    for row in csv.DictReader(io.StringIO(text)):
+        try:
+            value = number(row["value"]) if row["value"].strip(" ") else None
+            if row["value"].strip(" ") and value is None:
+                raise InputError("not a number")
+            api.duty(row["code"], row["importer"], row["origin"].strip(), row["entered"],
+                     row["exported"] or None, value, store=real_store)  # fmt: skip
+            accepted = True
+        except (InputError, ValueError):
+            accepted = False
+        assert accepted == (int(row["id"]) in a.id.tolist()), row
+
+
 # --------------------------------------------------------------------------- errors
 
 

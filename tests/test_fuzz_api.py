@@ -10,7 +10,10 @@ test_api_http.py instead.
 
 from __future__ import annotations
 
+import json
+import os
 import time
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -26,8 +29,10 @@ from tradewar.interfaces.web import create_app
 from tradewar.interfaces.web.pending import TAG
 
 pytestmark = pytest.mark.realdata
-EXAMPLES = 20  # per operation and generation mode
-BUDGET_S = 40.0  # for the whole run; operations past it are skipped, with the reason
+# per operation and generation mode; a full run (docs/reliability.md) raises both:
+# TRADEWAR_FUZZ_API_EXAMPLES=2000 TRADEWAR_FUZZ_API_BUDGET=300 pytest -q -k fuzz_api
+EXAMPLES = int(os.environ.get("TRADEWAR_FUZZ_API_EXAMPLES", "20"))
+BUDGET_S = float(os.environ.get("TRADEWAR_FUZZ_API_BUDGET", "40"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -68,4 +73,18 @@ def test_api_fuzz(case):
         _started.append(time.monotonic())
     if time.monotonic() - _started[0] > BUDGET_S:
         pytest.skip(f"fuzz budget of {BUDGET_S:g} s spent")
+    _count(case.operation.label)
     case.call_and_validate(checks=CHECKS)
+
+
+def _count(label: str) -> None:
+    """Count cases per operation into ``TRADEWAR_FUZZ_REPORT_API`` (a full run's figures)."""
+    report = os.environ.get("TRADEWAR_FUZZ_REPORT_API")
+    if not report:
+        return
+    path = Path(report)
+    counts = json.loads(path.read_text()) if path.exists() else {}
+    counts[label] = counts.get(label, 0) + 1
+    counts["_total"] = counts.get("_total", 0) + 1
+    counts["_seconds"] = round(time.monotonic() - _started[0], 1)
+    path.write_text(json.dumps(counts, indent=1))

@@ -206,7 +206,8 @@ def test_yaml_refuses_aliases_and_deep_nesting(tmp_path):
     [
         (["check-engine", "--top", "-1"], "--top"),
         (["duty", "--bogus"], "No such option"),
-        (["duty", "9403608081", "--value", "abc"], "not a valid float"),
+        (["check-engine", "--top", "abc"], "not a valid integer"),
+        (["duty", "9403608081", "--entered", "2019-06-20", "--value", "1_000"], "finite"),
         (["duty", "9403608081", "--entered", "2019-06-20", "--value", "inf"], "finite"),
         (["duty", "9403608081", "--entered", "2019-06-20", "--value", "1e309"], "finite"),
         (
@@ -259,6 +260,9 @@ def test_api_refuses_lenient_dates_and_same_origin(real_store):
     assert client.get("/api/timeline", params={"to": "0"}).status_code == 422
     assert client.get("/api/duty", params={"code": "9403608081", "entered": "172800"}
                       ).status_code == 422  # fmt: skip
+    duty = {"code": "9403608081", "entered": "2019-06-20"}
+    assert client.get("/api/duty", params={**duty, "value": "1_000"}).status_code == 422
+    assert client.get("/api/duty", params={**duty, "value": "1000"}).status_code == 200
     assert client.get("/api/schedule", params={"code": "9403608081", "origin": "US"}
                       ).status_code == 422  # fmt: skip
 
@@ -286,3 +290,17 @@ def test_stale_build_temporaries_are_removed(tmp_path):
     live.write_bytes(b"y")
     assert sorted(remove_stale_temps(store)) == sorted(stale)
     assert live.exists() and not any(p.exists() for p in stale)
+
+
+def test_yaml_with_control_characters_is_one_line(home, tmp_path):
+    path = tmp_path / "nul.yaml"
+    path.write_text("name: x\x00\n")
+    one_line_error(run(["enforce", path], home), "invalid YAML")
+
+
+@pytest.mark.parametrize("text", ["name: x\ndate: 2019-02-30\n", "rules:\n  - when: 2019-13-45\n"])
+def test_impossible_yaml_dates_are_one_line(home, tmp_path, text):
+    path = tmp_path / "dates.yaml"
+    path.write_text(text)
+    for command in (["enforce"], ["scenario", "run"]):
+        one_line_error(run([*command, path], home), "is not a date")

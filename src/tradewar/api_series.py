@@ -281,7 +281,10 @@ def _figure(
     top = max(p["avg_trade_weighted"] or 0.0 for points in drawn for p in points)
     ax.set_ylim(0, max([top, *(c["rate"] for c in collected or [])]) * 1.35 + 0.5)
     ax.grid(axis="y", alpha=0.3)
-    ax.xaxis.set_major_locator(MonthLocator(bymonth=(1, 4, 7, 10)))
+    first = min(dt.date.fromisoformat(p[0]["date"]) for p in drawn)
+    last = max(dt.date.fromisoformat(p[-1].get("to", p[-1]["date"])) for p in drawn)
+    long_span = (last - first).days > 4 * 366  # quarterly ticks crowd a 2018-2026 axis
+    ax.xaxis.set_major_locator(MonthLocator(bymonth=(1,) if long_span else (1, 4, 7, 10)))
     ax.xaxis.set_major_formatter(DateFormatter("%b %Y"))
     for tick in ax.get_xticklabels():
         tick.set_rotation(30)
@@ -340,8 +343,9 @@ def _caption(drawn: Sequence[list[dict[str, Any]]], collected: list[dict[str, An
         first = collected[0]
         lines.append(f"Collected duty: {first['statistic']}; source {first['source']}.")
     lines.append(
-        "Schedules: tradewar store (China: PIIE HS10 file to 2019-06-01, then HS6 "
-        "approximations; US: HTS revisions and every program in data/measures/us; "
+        "Schedules: tradewar store (China: PIIE HS10 file to 2019-06-01, HS6 approximations "
+        "to 2019, then the 2025 HS8 lines with rounds reconstructed from the ITA matrix and "
+        "MFN carried forward; US: HTS revisions and every program in data/measures/us; "
         "claimable exclusions not applied). Goods taken as exported on the entry date."
     )
     return "\n".join(lines)

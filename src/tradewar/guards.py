@@ -39,7 +39,7 @@ def readable_file(path: Path | str, what: str = "input", max_bytes: int | None =
     try:
         info = p.stat()
     except FileNotFoundError:
-        raise InputError(f"{what} {p} does not exist") from None
+        raise InputError(f"{what} {p} does not exist (no such file)") from None
     except OSError as exc:
         raise InputError(f"{what} {p}: cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(info.st_mode):
@@ -128,6 +128,18 @@ def finite(value: float | None, name: str) -> float | None:
     """``value`` if it is a finite number (or None); ``inf`` and ``nan`` are errors."""
     if value is not None and not math.isfinite(value):
         raise InputError(f"{name} must be a finite number, got {value}")
+    return value
+
+
+def user_number(text: str | None, name: str) -> float | None:
+    """The finite number ``text`` is (``formats.number``: the bulk engines' rule too)."""
+    from .formats import number
+
+    if text is None:
+        return None
+    value = number(text)
+    if value is None:
+        raise InputError(f"{name} {text!r} is not a finite number (digits, point, exponent)")
     return value
 
 

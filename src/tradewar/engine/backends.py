@@ -433,7 +433,10 @@ class SparkBackend:
         parts = rejects.with_name(f".{rejects.name}.parts-{uuid.uuid4().hex}")
         try:
             frame = self.spark.sql(rej_sql)
-            frame.write.mode("overwrite").options(header=True, escape='"').csv(str(parts))
+            frame.write.mode("overwrite").options(
+                header=True, escape='"', ignoreLeadingWhiteSpace=False,
+                ignoreTrailingWhiteSpace=False,  # rejects keep the text as given, as DuckDB's
+            ).csv(str(parts))  # fmt: skip
             _join_csv(sorted(parts.glob("part-*.csv")), rejects, frame.columns)
         finally:
             shutil.rmtree(parts, ignore_errors=True)

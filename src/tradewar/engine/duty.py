@@ -80,8 +80,26 @@ def _missing_code(con: duckdb.DuckDBPyConnection, s: Shipment) -> Exception:
         )
     return CoverageError(
         f"code {format_code(s.code)} does not exist in the {s.importer} schedule on "
-        f"{s.entered} (it is a line from {known[0]} to {known[1]})"
+        f"{s.entered} (it is a line from {known[0]} to {known[1]}){_successors(con, s)}"
     )
+
+
+def _successors(con: duckdb.DuckDBPyConnection, s: Shipment) -> str:
+    """China's 2025 lines that a 2018 code links to (table ``cn_code_links``), as a hint."""
+    if s.importer != "CN":
+        return ""
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT new_code, method FROM cn_code_links "
+            "WHERE starts_with(old_code, ?) ORDER BY new_code LIMIT 12",
+            [s.code],
+        ).fetchall()
+    except duckdb.Error:  # a store built before the table existed
+        return ""
+    if not rows:
+        return ""
+    codes = ", ".join(f"{format_code(code)} ({method})" for code, method in rows)
+    return f"; from 2020 use China's 2025 lines linked to it: {codes}"
 
 
 def compute_duty(con: duckdb.DuckDBPyConnection, s: Shipment) -> dict[str, Any]:

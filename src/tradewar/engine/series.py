@@ -173,6 +173,34 @@ US_BLEND_RULE = (
     "the 2024 HTS10 shares of that chapter (Census), then carried to the lines in force "
     "as census-hs10-2024 is; a 2017 chapter with no 2024 HTS10 imports is unmatched"
 )
+# China's 2017 HS8 imports (2018 nomenclature) on the lines in force on each date: to the
+# code itself where it is the HS8 of lines then; from 2020-01-01 (China's 2025 HS8 lines)
+# else split evenly over the lines of its HS6; else unmatched ('no_line_in_force').
+CN_MAP_FROM = "2020-01-01"
+_CN_CARRY = f"""
+WITH imports AS (
+        SELECT code, sum(value_usd) AS value FROM flows WHERE __WHERE__ GROUP BY code
+    ),
+    live AS (SELECT DISTINCT ed, wcode FROM lines_at),
+    reach AS (
+        SELECT v.ed, i.code AS from_code, v.wcode,
+               CASE WHEN v.wcode = i.code THEN 'identity' ELSE 'later_same_hs6' END AS method
+        FROM imports i JOIN live v ON left(v.wcode, 6) = left(i.code, 6)
+         AND (v.wcode = i.code OR v.ed >= DATE '{CN_MAP_FROM}')
+        QUALIFY (v.wcode = i.code) = bool_or(v.wcode = i.code) OVER (PARTITION BY v.ed, i.code)
+    )
+SELECT d.ed, i.code AS from_code, coalesce(r.wcode, i.code) AS wcode,
+       i.value / greatest(count(r.wcode) OVER (PARTITION BY d.ed, i.code), 1) AS value,
+       coalesce(r.method, 'no_line_in_force') AS method
+FROM days d CROSS JOIN imports i
+LEFT JOIN reach r ON r.ed = d.ed AND r.from_code = i.code
+"""
+CN_CARRY_RULE = (
+    "China's 2017 HS8 imports (2018 nomenclature) go to the code itself where it is the "
+    "HS8 of lines in force; from 2020-01-01, when China's lines are the HS8 lines of its "
+    "2025 schedule, a code that is not a line then is split evenly over the lines of its "
+    "HS6; codes with no such line are unmatched"
+)
 # methods of source rows that reach no line (the rest are link methods)
 UNMATCHED_METHODS = (
     "no_line_in_force", "no_2018_2020_predecessor", "not_in_code_map",
@@ -189,7 +217,9 @@ WEIGHTS: dict[str, Weights] = {
             "reporter = 'CN' AND partner = 'US' AND flow = 'import' "
             f"AND product_level = 'HS8' AND {_year(2017)}",
             "China's 2017 imports from the US by China HS8 (ITC Trade Map, via the PIIE "
-            "file of Bown, Jung & Zhang, June 2019)",
+            "file of Bown, Jung & Zhang, June 2019); from 2020 carried to China's 2025 HS8 "
+            "lines (same code, else same HS6)",
+            _CN_CARRY, CN_CARRY_RULE,
         ),
         Weights(
             "census-exports-hs6-2017", "CN", "HS6", 6, 2017,
@@ -846,8 +876,8 @@ def measure_coverage(
     )
     precision = dict(
         con.execute(
-            """SELECT measure_id, string_agg(DISTINCT precision, ', ') FROM layers
-               WHERE importer = ? GROUP BY 1""",
+            """SELECT measure_id, string_agg(DISTINCT precision, ', ' ORDER BY precision)
+               FROM layers WHERE importer = ? GROUP BY 1""",
             [importer],
         ).fetchall()
     )

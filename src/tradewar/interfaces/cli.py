@@ -20,7 +20,7 @@ from rich.table import Table
 from .. import api
 from ..config import raw_dir, store_path
 from ..errors import TradewarError
-from ..guards import writable_home
+from ..guards import user_number, writable_home
 
 app = typer.Typer(
     help="tradewar: the 2018-2020 US-China trade war as dated, sourced, computable data.",
@@ -212,8 +212,8 @@ def duty(
     origin: Annotated[str | None, typer.Option(help="ISO country of origin")] = None,
     entered: Annotated[str | None, typer.Option(help="entry date YYYY-MM-DD")] = None,
     exported: Annotated[str | None, typer.Option(help="export date YYYY-MM-DD")] = None,
-    value: Annotated[float | None, typer.Option(help="customs value, USD")] = None,
-    quantity: Annotated[float | None, typer.Option(help="quantity, for specific rates")] = None,
+    value: Annotated[str | None, typer.Option(help="customs value, USD")] = None,
+    quantity: Annotated[str | None, typer.Option(help="quantity, for specific rates")] = None,
     unit: Annotated[str | None, typer.Option(help="unit of the quantity, e.g. kg")] = None,
     content_value: Annotated[
         float | None,
@@ -255,18 +255,11 @@ def duty(
     if entered is None:
         raise TradewarError("give --entered YYYY-MM-DD")
     partner = {"US": "CN", "CN": "US"}.get(importer.strip().upper(), "CN")
+    amounts = [user_number(v, n) for v, n in ((value, "--value"), (quantity, "--quantity"))]
     result = api.duty(
-        code,
-        importer,
-        origin or partner,
-        entered,
-        exported,
-        value,
-        quantity,
-        unit,
-        claims=claim,
-        content_value=content_value,
-    )
+        code, importer, origin or partner, entered, exported, *amounts, unit,
+        claims=claim, content_value=content_value,
+    )  # fmt: skip
     if json_out:
         _json(result)
         return

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from .. import api_policy
 from ..errors import InputError
+from ..guards import check_output
 from ..policy import commitments as _commitments
 from ..policy import impact as _impact
 from .cli import _json, app, out
@@ -24,10 +25,12 @@ scenario_app = typer.Typer(
 app.add_typer(scenario_app, name="scenario")
 
 
-def _check_plot(path: Path | None) -> None:
-    """Refuse a chart format before any work."""
+def _check_plot(path: Path | None, inputs: tuple[Path, ...] = (), overwrite: bool = False) -> None:
+    """Refuse a chart format, or a file not to replace (``guards``), before any work."""
     if path is not None and path.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"--plot {path}: give a .png or .svg file")
+    if path is not None:
+        check_output(path, inputs, overwrite, "--plot")
 
 
 def _bn(value: float | None) -> str:
@@ -61,9 +64,12 @@ def commitments(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="write a chart: FILE.png or .svg")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing output files.")
+    ] = False,
 ) -> None:
     """Purchases against the commitment targets, by category and month."""
-    _check_plot(plot)
+    _check_plot(plot, (), overwrite)
     result = api_policy.commitments(
         agreement, basis, through, prorate, compare, annex_only=annex_only
     )
@@ -159,11 +165,16 @@ def scenario_run(
         Path | None, typer.Option("--lines", help="write every affected line: .csv/.parquet")
     ] = None,
     top: Annotated[int, typer.Option(help="lines listed in the impact summary")] = 15,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing output files.")
+    ] = False,
 ) -> None:
     """Compare a scenario with the baseline: average tariff, covered value, impact."""
-    _check_plot(plot)
+    _check_plot(plot, (path,), overwrite)
     if lines is not None and lines.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"--lines {lines}: give a .csv or .parquet file")
+    if lines is not None:
+        check_output(lines, (path, *([plot] if plot else [])), overwrite, "--lines")
     overrides = _impact.parse_settings(settings)
     result = api_policy.scenario_run(path, parameters=overrides or None, lines_out=lines, top=top)
     if plot is not None:

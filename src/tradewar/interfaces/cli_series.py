@@ -14,6 +14,7 @@ from rich.table import Table
 
 from .. import api_series
 from ..errors import InputError
+from ..guards import check_output
 from .cli import _json, app, out
 
 
@@ -50,8 +51,13 @@ def series(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="write a chart: FILE.png, .svg or .html")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing output files.")
+    ] = False,
 ) -> None:
     """Trade-weighted and simple average tariff, coverage and each measure's part, by date."""
+    if plot is not None:
+        check_output(plot, (), overwrite, "--plot")
     partner = {"US": "CN", "CN": "US"}.get(importer.strip().upper())
     if partner is None:
         raise InputError(f"unknown importer {importer!r}: use CN or US")

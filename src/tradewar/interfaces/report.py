@@ -193,11 +193,12 @@ def _averages_section() -> str:
     collected = api_series.collected_duty("2017-01-01", "2020-12-31")
     charts = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, drawn, extra in (
-            ("cn", [cn_us, cn_other], None),
-            ("us", [us_cn], collected),
+        for name, drawn, extra, title in (
+            ("cn", [cn_us, cn_other], None, None),
+            ("us", [us_cn], collected, None),
+            ("both", [us_cn, cn_us], None, "Both sides: each step of each schedule"),
         ):
-            path = api_series.plot(drawn, Path(tmp) / f"{name}.svg", collected=extra)
+            path = api_series.plot(drawn, Path(tmp) / f"{name}.svg", collected=extra, title=title)
             text = path.read_text(encoding="utf-8")
             charts.append(text[text.index("<svg") :])
     rows = [
@@ -221,7 +222,10 @@ def _averages_section() -> str:
     ]
     headers = ["date", "CN on US (%)", "CN on others (%)", "US trade covered", "covered ($bn)"]
     return (
-        "<p>China's tariff on US goods and on other exporters, weighted by China's 2017 "
+        "<p>Both sides on one chart, over the coverage of each schedule, with a marker at "
+        "every step (China's MFN after 2019 is carried forward; see docs/china.md).</p>"
+        + charts[2]
+        + "<p>China's tariff on US goods and on other exporters, weighted by China's 2017 "
         "imports from the US by HS8 (PIIE file, ITC Trade Map). PIIE's own Figure 1 is "
         "weighted by US exports to the world, which the data here has only by HS2 chapter, "
         "so levels differ from Figure 1 by about 2 points; see docs/series.md.</p>"

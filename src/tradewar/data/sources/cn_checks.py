@@ -105,7 +105,10 @@ def _ita_agreement(con: duckdb.DuckDBPyConnection, report: ValidationReport, flo
         )
     note = (
         f"{len(agree)} of {n} ITA lines within {TOL_PP} pp ({share:.1%}); "
-        f"{n - len(known)} with an unknown layer; {auto} chapter-87 lines where ITA counts "
+        f"{n - len(known)} with an unknown layer. Not independent: the reconstructed "
+        "layers (Sep-2019 round, Feb-2025 round, cn.ret.net) take the ITA residual where it "
+        "is a valid rate, so the test is that it is one (check cn_r4_reconstructed_lines) "
+        f"and the HS6 cross-check; {auto} chapter-87 lines where ITA counts "
         "the 25% China suspended on autos (ours leaves it out); largest disagreements: "
         + json.dumps(top, ensure_ascii=False)
     )

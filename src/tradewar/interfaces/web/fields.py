@@ -1,7 +1,8 @@
 """Request field types shared by the routes: the same rules as the CLI (``formats``).
 
-Pydantic reads a date query field leniently (``0`` or ``172800`` as seconds since
-1970); ``IsoDate`` accepts only ``YYYY-MM-DD`` (``formats.iso_date``).
+Pydantic reads query fields leniently (a date ``0`` or ``172800`` as seconds since 1970,
+a number ``1_000``); ``IsoDate`` accepts only ``YYYY-MM-DD`` (``formats.iso_date``) and
+``Number`` only plain decimal text (``formats.number``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
-from ...formats import iso_date
+from ...formats import iso_date, number
 
 
 def _iso(value: Any) -> Any:
@@ -24,3 +25,17 @@ def _iso(value: Any) -> Any:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso)]
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, str):
+        parsed = number(value)
+        if parsed is None:
+            raise ValueError(f"{value!r} is not a finite number: digits, point, exponent")
+        return parsed
+    return value
+
+
+# pydantic reads '1_000' as 1000; the bulk engines and the CLI do not (formats.number)
+# a non-negative amount up to 1e15 (USD or a quantity)
+Number = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False), BeforeValidator(_number)]

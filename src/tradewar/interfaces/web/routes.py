@@ -29,7 +29,7 @@ from ...engine import series as series_engine
 from ...engine.shipment import make_shipment
 from ...errors import CoverageError, InputError, TradewarError
 from .errors import ERROR_SCHEMA, FieldError
-from .fields import IsoDate
+from .fields import IsoDate, Number
 from .render import JSON
 from .service import Service
 
@@ -102,12 +102,8 @@ def build_router(service: Service) -> APIRouter:
             Query(min_length=1, max_length=64, description="ISO country (default: the partner)"),
         ] = None,
         exported: Annotated[IsoDate | None, Query(description="export date, YYYY-MM-DD")] = None,
-        value: Annotated[
-            float | None, Query(ge=0, le=1e15, allow_inf_nan=False, description="USD")
-        ] = None,
-        quantity: Annotated[
-            float | None, Query(ge=0, le=1e15, allow_inf_nan=False, description="specific rates")
-        ] = None,
+        value: Annotated[Number | None, Query(description="USD")] = None,
+        quantity: Annotated[Number | None, Query(description="specific rates")] = None,
         unit: Annotated[
             str | None, Query(min_length=1, max_length=16, description="unit of the quantity")
         ] = None,

@@ -285,7 +285,7 @@ async function timelinesPage(root) {
   const markers = [...stepMarkers(us.body, COLORS.US, "US"), ...stepMarkers(cn.body, COLORS.CN, "China")];
   el.appendChild(legend(series));
   el.appendChild(stepChart({ id: "timelines", title: "Average tariffs both ways", x0: day("2017-01-01"),
-    x1: day("2021-01-01"), yLabel: "average tariff, percent", unit: "%", series, markers }));
+    x1: new Date(Math.max(...series.map((sr) => sr.end.getTime()))), yLabel: "average tariff, percent", unit: "%", series, markers }));
   el.appendChild(h("h3", { text: "The steps" }));
   el.appendChild(table(["date", "side", "measures that moved", "average after"],
     markers.sort((a, b) => a.x - b.x).map((x) => [iso(x.x), x.color === COLORS.US ? "US on China" : "China on US",
@@ -302,7 +302,8 @@ async function timelinesPage(root) {
     ...(collected.ok && collected.body.length
       ? [`Collected duty: ${collected.body[0].statistic}; source ${collected.body[0].source}.`] : []),
     "Schedules: the tradewar store (US: HTS revisions, Section 301 and 232 lists; China: " +
-    "PIIE HS10 file, then HS6 approximations). Goods taken as exported on the entry date; " +
+    "PIIE HS10 file, HS6 approximations to 2019, then the 2025 HS8 lines with rounds " +
+    "reconstructed from the ITA matrix and MFN carried forward). Goods taken as exported on the entry date; " +
     "Section 301 exclusions are not modelled. Method: docs/series.md.",
   ]));
 }
