@@ -563,7 +563,7 @@ def read_2018_2020(raw: Path, authored: Path) -> list[tuple[str, str, pd.DataFra
     return [
         (r.file, r.edition, read_codes(raw, r.file, r.edition))
         for r in revs
-        if r.format == "usitc_hts_csv"
+        if r.format == "usitc_hts_csv" and r.effective_from < dt.date(2021, 1, 1)
     ]
 
 
@@ -597,7 +597,8 @@ def _section_232(
     scratch = ValidationReport()
     frames = []
     for measure in mfile.measures:
-        step = measure.steps[-1]
+        # the step in force in mid-2024 (later steps are the 2025-2026 increases)
+        step = [s for s in measure.steps if s.valid_from <= dt.date(2024, 7, 1)][-1]
         products = expand_scope(measure.scope, lines, source, scratch)
         frames.append(
             products.assign(
