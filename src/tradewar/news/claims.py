@@ -503,7 +503,8 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
             + _deadline_claims(sent, ref, truce_starts)
             + _purchase_claims(sent, ref)
         )
-        for claim in _merge(found, _clauses.sentence_claims(sent, ref)):
+        generic = _clauses.sentence_claims(sent, ref) + _clauses.event_claims(sent, ref)
+        for claim in _merge(found, generic):
             key = _key(claim)
             if key in seen:
                 continue

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from . import amounts as _amounts
 from . import dates as _dates
+from . import panel_rates as _panel_rates
 from .schema import Claim
 
 # --------------------------------------------------------------------------- lexicon
@@ -419,7 +420,10 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
     rep = part = None
     m = re.search(
         rf"(?P<r>{_CN}|{_US})['’]?s?\s+(?:\w+\s+){{0,3}}?(?:exports?|imports?|deficits?|"
-        rf"surplus|trade)", clause, re.I)  # fmt: skip
+        rf"surplus|trade)",
+        clause,
+        re.I,
+    )
     if m:
         rep = _code(m["r"].rstrip("'’s") if m["r"].lower().endswith(("'s", "’s")) else m["r"])
     m2 = re.search(rf"\b(?:to|from|with|of)\s+(?:the\s+)?(?P<p>{_CN}|{_US})\b", clause, re.I)
@@ -480,9 +484,14 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
             r = _dates.resolve(words, ref, "past")
         if r is not None and r.date is not None:
             fields["period"] = (
-                r.date[:7] if r.grain == "month" else r.date[:4] if r.grain in ("year",) else
-                r.date[:7] if r.grain == "range" else r.date[:4]
-            )  # fmt: skip
+                r.date[:7]
+                if r.grain == "month"
+                else r.date[:4]
+                if r.grain in ("year",)
+                else r.date[:7]
+                if r.grain == "range"
+                else r.date[:4]
+            )
             if r.grain == "year" or (r.end and r.end[5:7] == "12" and r.date[5:7] == "01"):
                 fields["period"] = r.date[:4]
             fields["period_text"] = words
@@ -537,8 +546,20 @@ def sentence_claims(sent: Sentence, ref: str | None) -> list[Claim]:
             TARIFF.search(local) or FLOW.search(local)
         ):
             continue
-        kind, fields, conf = _classify(a, text, clause, lo, hi, local, ref, percents_all,
-                                       moneys, used_money, tariff_done, used_dates)  # fmt: skip
+        kind, fields, conf = _classify(
+            a,
+            text,
+            clause,
+            lo,
+            hi,
+            local,
+            ref,
+            percents_all,
+            moneys,
+            used_money,
+            tariff_done,
+            used_dates,
+        )
         if kind is None:
             continue
         st = status(clause, text)
@@ -586,6 +607,8 @@ def _classify(
             ]
             frm, to = _rates_in(clause, rel)
             fields: dict[str, Any] = {"importer": importer, "origin": origin}
+            if prod := _panel_rates.product_in(clause):
+                fields["product"] = prod[0]
             if m := LIST.search(clause):
                 fields["list"] = " ".join(m["list"].split())
             scope = next(
@@ -715,6 +738,9 @@ def _classify(
             r"\blist\w*|\bexempt\w*|\bexclu\w*|\btariff|\bsubject to|\bHTS\b|\bretaliat", text, re.I
         ):
             fields = {"count": c.value, "count_noun": noun, "importer": importer, "origin": origin}
+            listed = next((x for x in moneys if x.value), None)
+            if listed is not None:
+                fields["list_value_usd"] = listed.value
             if re.search(r"\bexempt\w*|\bexclu\w*", text, re.I):
                 fields["action"] = "exclusion"
             return "goods_value_covered", fields, 0.55
@@ -752,3 +778,120 @@ def _classify(
     if r is not None and r.is_range:
         fields["date_end"] = r.end
     return "deadline", fields, 0.5 + 0.2 * (r is not None)
+
+
+# --------------------------------------------------------------------------- events
+
+_PERSON = (
+    r"(?:(?:President|Vice\s+Premier|Premier|Secretary|Minister|Representative|Ambassador|"
+    r"Commerce\s+Secretary|Treasury\s+Secretary|Trade\s+Representative)\s+)?(?:Donald\s+)?"
+    r"(?:Trump|Biden|Xi(?:\s+Jinping)?|Liu\s+He|He\s+Lifeng|Lighthizer|Mnuchin|Ross|Navarro|"
+    r"Kudlow|Bessent|Lutnick|Greer|Wang\s+Wentao|Wang\s+Yi|Li\s+Keqiang|Li\s+Qiang)"
+)
+_INSTITUTION = (
+    r"(?:government|administration|Treasury(?:\s+Department)?|Commerce\s+Department|"
+    r"Department\s+of\s+(?:Commerce|the\s+Treasury)|Commerce\s+Ministry|Ministry\s+of\s+"
+    r"(?:Commerce|Finance)|Finance\s+Ministry|State\s+Council|Tariff\s+Commission|Customs|"
+    r"Trade\s+Representative|Office\s+of\s+(?:the\s+)?(?:United\s+States|U\.S\.)\s+Trade\s+"
+    r"Representative|USTR|White\s+House|Supreme\s+Court|Congress|Senate|MOFCOM|"
+    r"People['’]s\s+Daily|newspaper|officials|negotiators|leaders)"
+)
+_EVENT_ACTOR = (
+    rf"(?:(?:[Tt]he|[Aa])\s+)?(?:(?:U\.S\.|US|American|Chinese|China['’]?s?|Chinas)\s+)?"
+    rf"(?:{_PERSON}(?:\s+and\s+(?:Chinese\s+)?{_PERSON})?|{_INSTITUTION}(?:\s+(?:of|in)\s+"
+    rf"(?:the\s+)?[A-Z][\w.]+(?:\s+[A-Z][\w.]+){{0,3}})?)(?:\s*\([A-Z]+\))?"
+    rf"|\b(?:China|Beijing|Washington(?:\s+and\s+Beijing)?|the\s+U\.?S\.?|"
+    rf"the\s+United\s+States|[Bb]oth\s+sides|[Tt]he\s+two\s+sides|[Bb]oth\s+countries|"
+    rf"Canada\s+and\s+Mexico)\b"
+)
+EVENT_VERBS: dict[str, str] = {
+    "announced": "announcement", "published": "announcement", "released": "announcement",
+    "issued": "announcement", "unveiled": "announcement", "submitted": "announcement",
+    "signed": "agreement", "agreed": "agreement", "reached": "agreement",
+    "concluded": "agreement", "struck": "agreement", "met": "talks", "visited": "talks",
+    "held": "talks", "resumed": "talks", "postponed": "postponement", "delayed": "postponement",
+    "suspended": "postponement", "paused": "postponement", "extended": "postponement",
+    "designated": "designation", "named": "designation", "labeled": "designation",
+    "labelled": "designation", "determined": "designation", "added": "designation",
+    "removed": "designation", "dropped": "designation", "blacklisted": "designation",
+    "granted": "exclusions", "exempted": "exclusions", "ruled": "ruling",
+    "rejected": "ruling", "invalidated": "ruling", "warned": "warning",
+    "threatened": "warning", "retaliated": "tariff_action", "imposed": "tariff_action",
+    "slapped": "tariff_action", "let": "other", "ordered": "announcement",
+    "launched": "announcement", "tweeted": "announcement", "declared": "announcement",
+    "decided": "announcement", "approved": "agreement", "lifted": "tariff_action",
+    "halted": "other", "stopped": "other", "discussed": "talks",
+}  # fmt: skip
+_EVENT_RE = re.compile(
+    rf"(?P<actor>{_EVENT_ACTOR})(?:,?\s+[^,.;]{{0,40}}?,)?\s+(?:(?:has|have|had|also|later|"
+    r"then|already|recently|officially|formally|today|on\s+\w+(?:\s+\d{1,2})?|"
+    r"would\s+be|was|were)\s+){0,3}(?P<verb>"
+    + "|".join(sorted(EVENT_VERBS, key=len, reverse=True))
+    + r")\b|\b(?P<actor2>China|Beijing|Trump|the\s+U\.?S\.?)\s+(?:later\s+)?said\s+it\s+would\s+"
+    r"(?P<verb2>stop|halt|suspend|impose|retaliate)\b",
+)
+_EVENT_BLOCK = re.compile(r"\b(?:if|whether|unless|could|might|may)\b", re.I)
+
+
+def event_claims(sent: Sentence, ref: str | None) -> list[Claim]:
+    """Reported official actions: an actor (a government, its agencies or leaders) and an
+    action verb ("USTR published", "China let the yuan weaken", "the U.S. Treasury had
+    designated"), with the date of its clause (else the article's for perfect tenses).
+    Hypotheticals ("if", "could") are skipped."""
+    text = sent.text
+    out: list[Claim] = []
+    for m in _EVENT_RE.finditer(text):
+        verb = (m["verb"] or m["verb2"] or "").lower()
+        start = m.start("actor") if m["actor"] else m.start("actor2")
+        lo, hi = clause_bounds(text, start)
+        if _EVENT_BLOCK.search(text[max(lo, start - 30) : m.end()]):
+            continue
+        head = re.search(r"(?:On|on|Also|Earlier)\s+[^,]{2,30},\s*$", text[lo:start])
+        s = lo + head.start() if head else start
+        tail = re.match(r"[^,;.()]{0,70}", text[m.end() : hi])
+        e = m.end() + (tail.end() if tail else 0)
+        while e > m.end() and text[e - 1] in " ,":
+            e -= 1
+        found = _dates.find_dates(text[lo:hi])
+        date = date_text = None
+        if found:
+            _s, _e, words = min(
+                found, key=lambda x: abs(lo + x[0] - m.start("verb" if m["verb"] else "verb2"))
+            )
+            r = _dates.resolve(words, ref, "past")
+            if r is not None and r.date is not None:
+                date, date_text = r.date, words
+        elif ref and re.search(r"\b(?:has|have)\s+\w+$|\btoday\b", text[start : m.end()]):
+            date, date_text = ref, "the article date (present perfect)"
+        actor = (m["actor"] or m["actor2"] or "").strip()
+        code = _code(actor) or (
+            "US"
+            if re.search(
+                r"U\.?S\.?|United States|American|Trump|USTR|Treasury|White House|"
+                r"Supreme Court|Washington|Lighthizer|Mnuchin|Bessent",
+                actor,
+            )
+            else "CN"
+            if re.search(
+                r"Chin|Beijing|Xi\b|Liu He|State Council|MOFCOM|"
+                r"Tariff Commission|People",
+                actor,
+            )
+            else None
+        )
+        fields = {
+            "actor": code or actor,
+            "actor_text": actor,
+            "action": EVENT_VERBS.get(verb, "announcement"),
+            "verb": verb,
+            "target": None,
+            "date": date,
+            "date_end": None,
+            "date_text": date_text,
+            "planned": False,
+        }
+        who = speaker(text, start)
+        if who:
+            fields["speaker"] = who
+        out.append(sent.claim("event", s, e, fields, 0.5 + 0.2 * (date is not None)))
+    return out

@@ -39,6 +39,7 @@ from ..engine import series as series_engine
 from ..engine.lists import measure_lists
 from ..errors import TradewarError
 from ..policy import commitments as commitments_mod
+from . import verify_counts, verify_rates
 from .schema import Article, Claim, Evidence, Reading, Verdict
 
 RATE_TOL = 0.0005
@@ -330,6 +331,7 @@ class Record:
         self._coverage: dict[str, dict[str, Any]] = {}
         self._attainment: dict[str, Any] | None = None
         self._known: list[dict[str, Any]] | None = None
+        self._panel: duckdb.DuckDBPyConnection | None = None
         con = open_store(path)
         try:
             files = dict(con.execute("SELECT measure_id, file FROM measures").fetchall())
@@ -342,6 +344,12 @@ class Record:
 
     def _con(self) -> duckdb.DuckDBPyConnection:
         return open_store(self.path)
+
+    def panel(self) -> duckdb.DuckDBPyConnection:
+        """One read-only connection kept for the panel look-ups (many per article)."""
+        if self._panel is None:
+            self._panel = open_store(self.path)
+        return self._panel
 
     def coverage(self, importer: str) -> dict[str, Any]:
         """``engine.series.measure_coverage`` with the importer's default weights."""
@@ -1396,6 +1404,51 @@ def verify_event(claim: Claim, rec: Record, article_day: dt.date | None) -> Clai
     return claim.model_copy(update={"verdict": "supported", "reason": None, "evidence": ev})
 
 
+def verify_reported_action(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim:
+    """An official act reported by the clause rules ("USTR published ... on July 17"):
+    the curated events, else the schedule's dated acts of the actor's government (a
+    step taking effect, or an announcement in a measure's history) within 3 days.
+    Supported when one is there; otherwise not checkable (the record holds tariff acts,
+    not every statement)."""
+    done = verify_event(claim, rec, article_day)
+    if done.verdict != "not_checkable" or claim.fields.get("verb") is None:
+        return done
+    day = _day(field_value(claim, "date"))
+    if day is None:
+        return done
+    actor = claim.fields.get("actor")
+    pad = dt.timedelta(days=EVENT_DAYS)
+    evidence: list[Evidence] = []
+    for m in rec.measures:
+        if actor in ("US", "CN") and m.raw["importer"] != actor:
+            continue
+        evidence += [
+            _step_evidence(m, st, f"{m.id}: step of {st['from']}")
+            for st in m.steps
+            if abs(st["_from"] - day) <= pad
+        ]
+        evidence += [
+            _history_evidence(m, h, f"{m.id}: announced {h.get('announced')}", as_of=True)
+            for h in m.history
+            if (d := _day(h.get("announced"))) is not None and abs(d - day) <= pad
+        ]
+    evidence += [
+        _known_evidence(e, f"curated event within {EVENT_DAYS} days")
+        for d, e in _dated(rec, None)
+        if abs(d - day) <= pad
+    ]
+    if not evidence:
+        return done
+    return claim.model_copy(
+        update={
+            "verdict": "supported",
+            "reason": f"the record has an act of {actor or 'the actor'} within "
+            f"{EVENT_DAYS} days of {day}",
+            "evidence": evidence[:6],
+        }
+    )
+
+
 def _slipped(
     claim: Claim, rec: Record, action: str | None, day: dt.date, hi: dt.date
 ) -> Claim | None:
@@ -1427,14 +1480,40 @@ def _slipped(
     )
 
 
-VERIFIERS: dict[str, Callable[[Claim, Record, dt.date | None], Claim]] = {
-    "tariff_rate_change": verify_rate_change,
-    "tariff_rate": verify_rate,
-    "goods_value_covered": verify_goods_value,
+Check = Callable[[Claim, Record, dt.date | None], Claim]
+
+
+def _or_panel(first: Check, panel: Callable[..., Claim | None]) -> Check:
+    """``first``; where it neither supports nor partly supports the claim, the panel's
+    verdict (every layer and total on the lines) when the panel can give one."""
+
+    def check(claim: Claim, rec: Record, day: dt.date | None) -> Claim:
+        done = first(claim, rec, day)
+        if done.verdict in ("supported", "partly"):
+            return done
+        other = panel(claim, rec, day)
+        return done if other is None else other
+
+    return check
+
+
+def _count_or_value(claim: Claim, rec: Record, day: dt.date | None) -> Claim:
+    """A count of listed goods against published line counts, else the value."""
+    if field_value(claim, "value_usd") is None:
+        counted = verify_counts.check_count(claim, rec, day)
+        if counted is not None:
+            return counted
+    return verify_goods_value(claim, rec, day)
+
+
+VERIFIERS: dict[str, Check] = {
+    "tariff_rate_change": _or_panel(verify_rate_change, verify_rates.check_rate_change),
+    "tariff_rate": _or_panel(verify_rate, verify_rates.check_rate),
+    "goods_value_covered": _count_or_value,
     "trade_flow_change": verify_flow,
     "deadline": verify_deadline,
     "purchase_commitment": verify_purchase,
-    "event": verify_event,
+    "event": verify_reported_action,
 }
 
 
