@@ -72,9 +72,10 @@ _MONEY_RE = re.compile(
 )
 # "$40-50 billion", "$16 or $17 billion", "$40 billion to $50 billion": the upper figure
 _MONEY_TAIL_RE = re.compile(
-    rf"\s?(?:-|–|—|to|or|and)\s?(?:{_PREFIX})?\s?(?P<num>{_NUM})\s?(?P<scale>{_SCALE_RE})\b",
+    rf"\s?(?P<sep>-|–|—|or|and)\s?(?:{_PREFIX})?\s?(?P<num>{_NUM})\s?(?P<scale>{_SCALE_RE})\b",
     re.IGNORECASE,
 )
+_BETWEEN_RE = re.compile(r"\bbetween\s+$", re.IGNORECASE)
 _PERCENT_UNIT = (
     r"(?:\s?-?\s?(?:percent|per\s?cent|%|pct)|\s?(?:percentage|per\s?cent(?:age)?)\s+points?)"
 )
@@ -216,6 +217,8 @@ def find_money(text: str) -> list[Money]:
             currency = _suffix_currency(m.group("cur2"))
         end, high = m.end(), None
         tail = _MONEY_TAIL_RE.match(text, end)
+        if tail and tail["sep"].lower() == "and" and not _BETWEEN_RE.search(text[: m.start()]):
+            tail = None  # "$77 billion and $32 billion" are two amounts, not a range
         if tail and m.group("num") is not None:
             top = _number(tail["num"]) * _SCALE.get(tail["scale"].lower(), 1.0)
             if not scale:

@@ -122,7 +122,7 @@ NEGATED = re.compile(r"\b(?:not|no|never|won['’]t|didn['’]t|wouldn['’]t)\b
 _BREAK = re.compile(
     r";|\s[—–]\s|\s--\s|,\s(?=(?:while|whereas|which|but|although|though|after|as|with|"
     r"and\s+(?:the|its|it|a|an|China|Beijing|the\s+U)|according)\b)"
-    r"|\s(?=(?:while|whereas|but)\s)",
+    r"|\s(?=(?:while|whereas|but)\s)|\s(?=and\s+(?:is|are|was|were|has|have)\s)",
     re.I,
 )
 _SPEAKER_AFTER = re.compile(
@@ -418,16 +418,32 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
     # reporter: whose statistic ("China's exports", "US imports", "according to China's
     # customs"); partner: the other country named with to/from/with
     rep = part = None
-    m = re.search(
-        rf"(?P<r>{_CN}|{_US})['’]?s?\s+(?:\w+\s+){{0,3}}?(?:exports?|imports?|deficits?|"
-        rf"surplus|trade)",
+    via = re.search(
+        rf"\b(?P<d>exports?|imports?|shipments?)\s+(?:\w+\s+){{0,3}}?from\s+(?:the\s+)?"
+        rf"(?P<a>{_CN}|{_US})(?:\s+to\s+(?:the\s+)?(?P<b>{_CN}|{_US}))?",
         clause,
         re.I,
+    )
+    if via:  # "exports from China to the U.S.", "imports from the United States to China"
+        one, two = _code(via["a"]), _code(via["b"]) if via["b"] else None
+        if via["d"].lower().startswith("export"):
+            rep, part = one, two or _other(one)
+        else:
+            rep, part = two or _other(one), one
+    m = (
+        None
+        if via
+        else re.search(
+            rf"(?P<r>{_CN}|{_US})['’]?s?\s+(?:\w+\s+){{0,3}}?(?:exports?|imports?|deficits?|"
+            rf"surplus|trade)",
+            clause,
+            re.I,
+        )
     )
     if m:
         rep = _code(m["r"].rstrip("'’s") if m["r"].lower().endswith(("'s", "’s")) else m["r"])
     m2 = re.search(rf"\b(?:to|from|with|of)\s+(?:the\s+)?(?P<p>{_CN}|{_US})\b", clause, re.I)
-    if m2:
+    if m2 and part is None:
         part = _code(m2["p"])
     if rep is None and part is not None:
         rep = _other(part)
@@ -496,12 +512,36 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
                 fields["period"] = r.date[:4]
             fields["period_text"] = words
     if "comparison" not in fields:
-        if _YTD.search(sentence) and re.search(r"so far|to[- ]date", sentence, re.I):
-            fields["comparison"] = "ytd"
-        elif _MOM.search(sentence):
-            fields["comparison"] = "mom"
-        elif _YOY.search(sentence):
-            fields["comparison"] = "yoy"
+        # the words right after the figure first ("down 14.6% so far this year"), then
+        # the clause, then the sentence
+        near = sentence[a.start : a.end + 45]
+        for text in (near, clause, sentence):
+            if re.search(r"so far|to[- ]date", text, re.I):
+                fields["comparison"] = "ytd"
+            elif _MOM.search(text):
+                fields["comparison"] = "mom"
+            elif _YOY.search(text):
+                fields["comparison"] = "yoy"
+            else:
+                continue
+            break
+    if (
+        fields.get("comparison") == "ytd"
+        and not re.search(r"so far|to[- ]date", sentence[a.start : a.end + 45], re.I)
+        and len(re.findall(r"%|percent|per cent", clause)) > 1
+    ):
+        fields.pop("comparison")  # another figure of the clause is the year-to-date one
+    for code, rx in _OTHER_RE.items():
+        if rx.search(clause) and re.search(
+            rf"\b(?:with|to|from)\s+(?:the\s+)?{_OTHER[code]}", clause
+        ):
+            fields["partner"] = code
+    if re.search(
+        r"\b(?:covered|agricultur\w*|farm|soybeans?|pork|energy|manufactured|products?)\b",
+        clause[: a.start - (len(sentence) - len(clause)) if False else len(clause)],
+        re.I,
+    ) or _panel_rates.product_in(clause):
+        fields["product_scope"] = True
     return fields
 
 
@@ -738,10 +778,10 @@ def _classify(
             r"\blist\w*|\bexempt\w*|\bexclu\w*|\btariff|\bsubject to|\bHTS\b|\bretaliat", text, re.I
         ):
             fields = {"count": c.value, "count_noun": noun, "importer": importer, "origin": origin}
-            listed = next((x for x in moneys if x.value), None)
+            listed = next((x for x in moneys if x.value and lo <= x.start < hi), None)
             if listed is not None:
                 fields["list_value_usd"] = listed.value
-            if re.search(r"\bexempt\w*|\bexclu\w*", text, re.I):
+            elif re.search(r"\bexempt\w*|\bexclu\w*", clause, re.I):
                 fields["action"] = "exclusion"
             return "goods_value_covered", fields, 0.55
         return None, {}, 0
@@ -753,6 +793,9 @@ def _classify(
                           local, re.I)):  # fmt: skip
             return None, {}, 0
         fields = {"duration_days": d.days, "importer": importer, "origin": origin}
+        start = _date_field(text, lo, hi, ref, used_dates, a.end)
+        if start is not None:
+            fields["start_date"], fields["start_text"], fields["start_basis"] = start
         return "deadline", fields, 0.55
     if a.start in used_dates:
         return None, {}, 0

@@ -92,7 +92,10 @@ def rates_on(
     day: dt.date,
     prefixes: tuple[str, ...] | None = None,
 ) -> list[Seen]:
-    """Every rate in force on ``day`` on the importer's lines from ``origin``."""
+    """Every rate in force on ``day`` on the importer's lines from ``origin``: each
+    layer and the additional total; with a product named (``prefixes``) also the
+    total with MFN and the MFN rate (without one, some line's MFN-inclusive total
+    would match almost any figure)."""
     where, args = _where(importer, origin, prefixes)
     cols = ", ".join(LAYERS)
     rows = con.execute(
@@ -113,11 +116,11 @@ def rates_on(
     for code, mfn, total, *layers in rows:
         for name, value in zip(LAYERS, layers, strict=True):
             add(value, LAYERS[name], code)
-        if total is not None:
+        if total is not None and mfn is not None:
+            add(total - mfn, "additional duties (total minus MFN)", code)
+        if prefixes:
             add(total, "total duty with MFN", code)
-            if mfn is not None:
-                add(total - mfn, "additional duties (total minus MFN)", code)
-        add(mfn, "MFN", code)
+            add(mfn, "MFN", code)
     out = [Seen(r, what, n, ex) for (r, what), (n, ex) in seen.items()]
     return sorted(out, key=lambda s: (-s.lines, s.rate))
 
@@ -137,13 +140,20 @@ def first_day(
     rate: float,
     prefixes: tuple[str, ...] | None = None,
     after: dt.date | None = None,
+    near: dt.date | None = None,
 ) -> tuple[dt.date, str] | None:
     """The first day (on or after ``after``) on which ``rate`` applied as a layer or as
-    the additional total, with what it was; None if never."""
+    the additional total, with what it was; None if never. With ``near``, only a
+    window of a year either side of that day counts (a rate years away is another
+    measure, not a misdated one)."""
     where, args = _where(importer, origin, prefixes)
+    if near is not None:
+        where += " AND valid_from <= ? AND valid_until > ?"
+        args += [near + dt.timedelta(days=365), near - dt.timedelta(days=365)]
     tests = [f"abs(coalesce({c}, -1) - ?) <= {TOL}" for c in LAYERS]
     tests.append(f"abs(coalesce(total_rate - mfn_rate, -1) - ?) <= {TOL}")
-    tests.append(f"abs(coalesce(total_rate, -1) - ?) <= {TOL}")
+    if prefixes:
+        tests.append(f"abs(coalesce(total_rate, -1) - ?) <= {TOL}")
     row = con.execute(
         f"""SELECT min(valid_from) FROM panel WHERE {where}
             AND valid_until > ? AND ({" OR ".join(tests)})""",

@@ -39,7 +39,7 @@ from ..engine import series as series_engine
 from ..engine.lists import measure_lists
 from ..errors import TradewarError
 from ..policy import commitments as commitments_mod
-from . import verify_counts, verify_rates
+from . import verify_counts, verify_dates, verify_flows, verify_rates
 from .schema import Article, Claim, Evidence, Reading, Verdict
 
 RATE_TOL = 0.0005
@@ -332,6 +332,7 @@ class Record:
         self._attainment: dict[str, Any] | None = None
         self._known: list[dict[str, Any]] | None = None
         self._panel: duckdb.DuckDBPyConnection | None = None
+        self._cited: list[tuple[dt.date, str, str, str]] | None = None
         con = open_store(path)
         try:
             files = dict(con.execute("SELECT measure_id, file FROM measures").fetchall())
@@ -344,6 +345,25 @@ class Record:
 
     def _con(self) -> duckdb.DuckDBPyConnection:
         return open_store(self.path)
+
+    def cited_dates(self) -> list[tuple[dt.date, str, str, str]]:
+        """Every date written in a measure's citations ("Proclamation 10947 of June 3,
+        2025", "83 FR 28710 (June 20, 2018)"): (date, measure, importer, citation)."""
+        if self._cited is None:
+            out = []
+            for m in self.measures:
+                cites = [s.get("citation") for s in m.steps] + [
+                    h.get("citation") for h in m.history
+                ]
+                for cite in {str(c) for c in cites if c}:
+                    for mm in _CITED_DATE.finditer(cite):
+                        try:
+                            d = dt.datetime.strptime(f"{mm[1]} {mm[2]} {mm[3]}", "%B %d %Y").date()
+                        except ValueError:
+                            continue
+                        out.append((d, m.id, str(m.raw["importer"]), " ".join(cite.split())))
+            self._cited = out
+        return self._cited
 
     def panel(self) -> duckdb.DuckDBPyConnection:
         """One read-only connection kept for the panel look-ups (many per article)."""
@@ -426,6 +446,10 @@ class Record:
         return self._known
 
 
+_CITED_DATE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+(\d{1,2}),\s+((?:19|20)\d\d)\b"
+)
 _RECORDS: dict[tuple[str, int], Record] = {}
 
 
@@ -1437,6 +1461,17 @@ def verify_reported_action(claim: Claim, rec: Record, article_day: dt.date | Non
         for d, e in _dated(rec, None)
         if abs(d - day) <= pad
     ]
+    evidence += [
+        Evidence(
+            statistic=f"{mid}: a document dated {d}",
+            value=d.isoformat(),
+            unit="date",
+            source=f"store table measures: {mid}, citation",
+            citation=cite,
+        )
+        for d, mid, importer, cite in rec.cited_dates()
+        if abs(d - day) <= pad and (actor not in ("US", "CN") or importer == actor)
+    ]
     if not evidence:
         return done
     return claim.model_copy(
@@ -1492,9 +1527,17 @@ def _or_panel(first: Check, panel: Callable[..., Claim | None]) -> Check:
         if done.verdict in ("supported", "partly"):
             return done
         other = panel(claim, rec, day)
-        return done if other is None else other
+        if other is None or (done.verdict == "contradicted" and other.verdict == "contradicted"):
+            return done
+        return other
 
     return check
+
+
+def _flow(claim: Claim, rec: Record, day: dt.date | None) -> Claim:
+    """A trade figure of the clause rules (levels, balances, bases), else a change."""
+    done = verify_flows.check_flow(claim, rec, day)
+    return done if done is not None else verify_flow(claim, rec, day)
 
 
 def _count_or_value(claim: Claim, rec: Record, day: dt.date | None) -> Claim:
@@ -1510,8 +1553,8 @@ VERIFIERS: dict[str, Check] = {
     "tariff_rate_change": _or_panel(verify_rate_change, verify_rates.check_rate_change),
     "tariff_rate": _or_panel(verify_rate, verify_rates.check_rate),
     "goods_value_covered": _count_or_value,
-    "trade_flow_change": verify_flow,
-    "deadline": verify_deadline,
+    "trade_flow_change": _flow,
+    "deadline": _or_panel(verify_deadline, verify_dates.check_date),
     "purchase_commitment": verify_purchase,
     "event": verify_reported_action,
 }

@@ -149,7 +149,7 @@ def check_rate(claim: Claim, rec: Any, article_day: dt.date | None) -> Claim | N
                 )
             ]
             return _done(claim, "supported", f"{_pct(rate)} as announced (a plan)", ev)
-    when = pr.first_day(rec.panel(), importer, origin, float(rate), prefixes)
+    when = pr.first_day(rec.panel(), importer, origin, float(rate), prefixes, near=day)
     seen = pr.rates_on(rec.panel(), importer, origin, day, prefixes)
     ev = [_evidence(f"{importer} duties on {origin} goods in force on {day}", seen)]
     if when is not None:
@@ -243,7 +243,8 @@ def check_rate_change(claim: Claim, rec: Any, article_day: dt.date | None) -> Cl
                 )
             ]
             return _done(claim, "supported", f"{_pct(to)} as announced ({status})", ev)
-    when = pr.first_day(con, importer, origin, float(to), prefixes)
+    day = due or article_day
+    when = pr.first_day(con, importer, origin, float(to), prefixes, near=day) if day else None
     if when is not None:
         ev = [
             Evidence(
@@ -256,9 +257,8 @@ def check_rate_change(claim: Claim, rec: Any, article_day: dt.date | None) -> Cl
         ]
         what = f"on {due}" if due else "then"
         return _done(claim, "partly", f"{_pct(to)} applied from {when[0]}, not {what}", ev)
-    if not pr.lines_exist(con, importer, origin, prefixes):
-        return None
-    day = due or article_day
+    if not pr.lines_exist(con, importer, origin, prefixes) or (due is None and not prefixes):
+        return None  # an undated change on no named product: maybe a threat
     seen = pr.rates_on(con, importer, origin, day, prefixes) if day else []
     ev = [_evidence(f"{importer} duties on {origin} goods in force on {day}", seen)]
     return _done(claim, "contradicted", f"{_pct(to)} never applied on these lines", ev)
