@@ -69,7 +69,7 @@ countries = st.one_of(st.sampled_from(["US", "CN", "DE", "XX", "us", "", "other"
 FILES = [
     "good.csv", "hostile.csv", "binary.bin", "latin1.yaml", "deep.yaml", "laughs.yaml",
     "fifo.csv", "adir", "missing.csv", "zoned.parquet", "mixed", "empty.csv", "rule.yaml",
-    "/dev/zero", "STORE", "ship[1].csv", "article.txt",
+    "/dev/zero", "STORE", "ship[1].csv", "article.txt", "baddate.yaml",
 ]  # fmt: skip
 files = st.sampled_from(FILES)
 outputs = st.sampled_from(["out.parquet", "outdir", "good.csv", "STORE", "adir", "new/x.parquet",
@@ -156,6 +156,7 @@ def _hostile_files(work: Path, store: Path) -> None:
         )
     )
     (work / "rule.yaml").write_text("name: x\nrules: [{when: 1}]\nunknown: 2\n")
+    (work / "baddate.yaml").write_text("name: x\ndate: 2019-02-30\nrules: [{when: 2019-13-45}]\n")
     (work / "article.txt").write_text("Tariffs rose to 25% on $200 billion of goods.\n")
     (work / "empty.csv").write_text("")
     os.mkfifo(work / "fifo.csv")

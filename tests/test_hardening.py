@@ -296,3 +296,11 @@ def test_yaml_with_control_characters_is_one_line(home, tmp_path):
     path = tmp_path / "nul.yaml"
     path.write_text("name: x\x00\n")
     one_line_error(run(["enforce", path], home), "invalid YAML")
+
+
+@pytest.mark.parametrize("text", ["name: x\ndate: 2019-02-30\n", "rules:\n  - when: 2019-13-45\n"])
+def test_impossible_yaml_dates_are_one_line(home, tmp_path, text):
+    path = tmp_path / "dates.yaml"
+    path.write_text(text)
+    for command in (["enforce"], ["scenario", "run"]):
+        one_line_error(run([*command, path], home), "is not a date")

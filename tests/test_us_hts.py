@@ -258,8 +258,8 @@ def in_force(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
 @pytest.mark.realdata
 def test_real_known_lines(real) -> None:
     layers, _, _, elapsed = real
-    assert elapsed < 20
-    for day in (D(2018, 3, 1), D(2019, 6, 1), D(2020, 12, 31)):
+    assert elapsed < 45  # 8 CSV files to 2020, 4 to 2024 and 43 JSON revisions 2025-2026
+    for day in (D(2018, 3, 1), D(2019, 6, 1), D(2020, 12, 31), D(2024, 6, 1), D(2026, 3, 1)):
         got = in_force(layers, day).set_index("code")
         assert got.loc["94036080", "rate_text"] == "Free"
         assert got.loc["94036080", "rate"] == 0.0
@@ -292,7 +292,9 @@ def test_real_line_counts(real) -> None:
         assert 14_000 <= int((live.code_level == 8).sum()) <= 14_600
     counts = [c for c in report.checks if c.name.endswith(("_hts8_rows", "_hts10_rows"))]
     assert len(counts) == 14 and all(c.ok for c in counts)
-    assert not [i for i in report.issues if i.severity == "rejected" and "malformed" in i.reason]
+    malformed = [i for i in report.issues if i.severity == "rejected" and "malformed" in i.reason]
+    # the one malformed number in the files is a chapter 99 heading of 2021 rev 3
+    assert [(i.row, i.value) for i in malformed] == [(33041, "9903.89,61")]
 
 
 @needs_raw

@@ -46,9 +46,15 @@ def duty(
     quantity: float | None = None,
     unit: str | None = None,
     store: Path | None = None,
+    claims: list[str] | None = None,
+    content_value: float | None = None,
 ) -> dict[str, Any]:
-    """The explained duty on one shipment (see ``engine.duty``)."""
-    shipment = make_shipment(code, importer, origin, entered, exported, value, quantity, unit)
+    """The explained duty on one shipment (see ``engine.duty``); ``claims`` are the
+    exclusion headings the importer claims, ``content_value`` the value of the content
+    a content-value rate (232 copper, metal content) is charged on."""
+    shipment = make_shipment(
+        code, importer, origin, entered, exported, value, quantity, unit, claims, content_value
+    )
     con = open_store(store)
     try:
         return compute_duty(con, shipment)

@@ -119,7 +119,11 @@ def coverage(importer: str = "CN", weights: str | None = None, store: Path | Non
     spec = engine.resolve_weights(imp, weights)
     con = open_store(store)
     try:
-        return engine.measure_coverage(con, imp, spec)
+        from .engine.lists import schedule_coverage
+
+        result = engine.measure_coverage(con, imp, spec)
+        result["schedule_coverage"] = schedule_coverage(con, imp)
+        return result
     finally:
         con.close()
 

@@ -20,19 +20,20 @@ import pandas as pd
 from .. import __version__
 from ..config import STORE_VERSION
 from ..errors import SourceError
-from ..model.measures import MeasureFile, load_measures
-from ..model.panel import build_panel
+from ..model.measures import Measure, MeasureFile, load_measures
+from ..model.panel import STACK_RULE_COLUMNS, build_panel
 from ..model.schema import LAYER_COLUMNS, LINE_COLUMNS, enforce
 from .compile import compile_measure
 from .fetch import MANIFEST_NAME, check_file, load_manifest
 from .report import ValidationReport
-from .sources import us_301
+from .sources import us_301, us_programs
 from .sources.cn_2025 import SWITCH as CN_SWITCH
 from .sources.cn_checks import cn_checks
 from .sources.cn_piie import load_cn
 from .sources.extra import EXTRA_LOADERS
 from .sources.scopes import expand_scope
 from .sources.us_hts import load_us_mfn
+from .stacking import load_stack_rules
 from .yamlload import load_yaml
 
 Progress = Callable[[str], None]
@@ -93,10 +94,19 @@ def build_store(
     say("US Section 232 scopes")
     s232_layers = _scoped_measures(files, us_lines, report, authored)
 
+    say("US programs 2024-2026 (IEEPA, Section 122, 301 review, exclusions, 232 scopes)")
+    program_layers = _program_measures(raw, files, us_lines, report, authored)
+
     layers = enforce(
-        pd.concat([mfn_layers, s301_layers, s232_layers, cn_layers], ignore_index=True),
+        pd.concat(
+            [mfn_layers, s301_layers, s232_layers, program_layers, cn_layers],
+            ignore_index=True,
+        ),
         LAYER_COLUMNS,
     )
+    layers = _replacements(files, layers)
+    rules = load_stack_rules(authored / "stacking.yaml")
+    _citation_check(layers, report)
     _check_published_counts(files, layers, report)
     extra: dict[str, pd.DataFrame] = dict(cn_tables)
     for label, loader in EXTRA_LOADERS:
@@ -110,7 +120,7 @@ def build_store(
     try:
         tables = _write(
             tmp, layers, lines, coverage, files, crosscheck, extra, report, raw, authored,
-            {"sources_verified": str(verified), "changed_sources": " ".join(changed)},
+            {"sources_verified": str(verified), "changed_sources": " ".join(changed)}, rules,
         )  # fmt: skip
         os.replace(tmp, target)
     finally:
@@ -144,9 +154,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def verify_sources(
-    raw: Path, manifest: Path, allow_changed: bool = False
-) -> tuple[int, list[str]]:
+def verify_sources(raw: Path, manifest: Path, allow_changed: bool = False) -> tuple[int, list[str]]:
     """Check each manifest file under ``raw`` (SHA-256, in parallel); return how many
     were checked and the ones that differ (only with ``allow_changed``)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -190,6 +198,9 @@ def _section_301(
     usitc = us_301.load_usitc_list(raw, report)
     annex = us_301.load_ustr_annex(raw, report)
     frames, starts = [], {}
+    annex_codes = set(annex.code) if "code" in annex else set()
+    us = lines[lines.importer == "US"]
+    old_lines = set(us.code[pd.to_datetime(us.valid_from) < pd.Timestamp("2021-01-01")])
     for _path, mfile in files:
         for measure in mfile.measures:
             if measure.scope.source != "usitc_china_tariffs":
@@ -201,6 +212,22 @@ def _section_301(
                 ],
                 ignore_index=True,
             )
+            renumbered = us_programs.renumbered_list_products(
+                raw,
+                authored,
+                measure.scope.headings,
+                set(usitc.code) | set(annex_codes),
+                old_lines,
+            )
+            report.check(
+                f"{measure.id}_renumbered_lines",
+                "-",
+                len(renumbered),
+                True,
+                "lines of the HTS 2025 basic edition whose footnote cites the list but "
+                "which the 2020 list misses at every level (added from the list's start)",
+            )
+            products = pd.concat([products, renumbered], ignore_index=True)
             if products.empty:
                 raise SourceError(f"{measure.id}: no products under {measure.scope.headings}")
             for heading in measure.scope.headings:
@@ -231,15 +258,115 @@ def _scoped_measures(
     return pd.concat(frames, ignore_index=True)
 
 
+PROGRAM_SOURCES = ("us_all_products", "csv", "hts_footnotes")
+
+
+def _program_measures(
+    raw: Path,
+    files: list[tuple[Path, MeasureFile]],
+    us_lines: pd.DataFrame,
+    report: ValidationReport,
+    authored: Path,
+) -> pd.DataFrame:
+    """Layers of the measures scoped by a raw list, the HTS footnotes or all goods."""
+    frames = []
+    for _path, mfile in files:
+        for measure in mfile.measures:
+            source = measure.scope.source
+            if mfile.importer != "US" or source not in PROGRAM_SOURCES:
+                continue
+            if source == "us_all_products":
+                products = us_programs.all_products(us_lines).assign(source="data/hts lines")
+                label = "US HTS lines (every heading of chapters 01-97)"
+            elif source == "csv":
+                products = us_programs.csv_products(raw, measure, report)
+                label = str(measure.scope.file)
+            else:
+                products = us_programs.footnote_products(raw, authored, measure, report)
+                label = "HTS JSON footnotes"
+            if products.empty:
+                raise SourceError(f"{measure.id}: no products in its scope ({label})")
+            if measure.scope.secondary:
+                products["precision"] = "secondary-list"
+            frames.append(_compile_windows(mfile, measure, products, label))
+    if not frames:
+        return enforce(pd.DataFrame(columns=list(LAYER_COLUMNS)), LAYER_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _compile_windows(
+    mfile: MeasureFile, measure: Measure, products: pd.DataFrame, label: str
+) -> pd.DataFrame:
+    """Compile, then clip each product's rows to its own window (CSV date columns)."""
+    if "product_from" not in products:
+        return compile_measure(mfile, measure, products, label)
+    frames = []
+    keys = ["product_from", "product_until"]
+    for (start, until), group in products.groupby(keys, dropna=False, sort=False):
+        rows = compile_measure(mfile, measure, group.drop(columns=keys), label)
+        start = None if pd.isna(start) else start
+        until = None if pd.isna(until) else until
+        if start is not None:
+            rows["valid_from"] = rows.valid_from.map(lambda d, s=start: max(d, s))
+        if until is not None:
+            rows["valid_until"] = rows.valid_until.map(
+                lambda d, u=until: u if d is None or pd.isna(d) else min(d, u)
+            )
+        ok = rows.valid_until.isna() | (
+            pd.to_datetime(rows.valid_until) > pd.to_datetime(rows.valid_from)
+        )
+        frames.append(rows[ok])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _replacements(files: list[tuple[Path, MeasureFile]], layers: pd.DataFrame) -> pd.DataFrame:
+    """Apply each measure's ``replaces``: its products take the place of those measures."""
+    for _path, mfile in files:
+        for measure in mfile.measures:
+            if not measure.replaces:
+                continue
+            targets = [t.strip() for t in measure.replaces.split(",")]
+            missing = [t for t in targets if not (layers.measure_id == t).any()]
+            if missing:
+                raise SourceError(f"{measure.id}: replaces unknown measure(s) {missing}")
+            is_base = layers.measure_id.isin(targets)
+            is_new = layers.measure_id == measure.id
+            merged = us_programs.supersede(layers[is_base], layers[is_new], measure.exemption)
+            layers = pd.concat([layers[~is_base & ~is_new], merged], ignore_index=True)
+    return enforce(layers, LAYER_COLUMNS)
+
+
+def _citation_check(layers: pd.DataFrame, report: ValidationReport) -> None:
+    """Every layer row names its legal basis (a citation and a heading)."""
+    bare = layers[
+        layers.citation.isna()
+        | (layers.citation.astype(str).str.strip() == "")
+        | layers.heading.isna()
+    ]
+    for row in bare.head(50).itertuples():
+        report.difference(row.measure_id, row.code, "layer row without citation or heading")
+    report.check(
+        "layers_without_citation",
+        0,
+        len(bare),
+        bare.empty,
+        f"layer rows with no citation or heading, of {len(layers)} rows",
+    )
+
+
 def _check_published_counts(
     files: list[tuple[Path, MeasureFile]], layers: pd.DataFrame, report: ValidationReport
 ) -> None:
-    """Compare each list's line count with the figure its authority published."""
+    """Compare each list's line count with the figure its authority published (lines
+    added from later HTS footnotes, renumbered since, are not counted)."""
     for _path, mfile in files:
         for measure in mfile.measures:
             if measure.published_lines is None:
                 continue
-            mine = layers[layers.measure_id == measure.id]
+            mine = layers[
+                (layers.measure_id == measure.id)
+                & ~layers.source.astype(str).str.endswith(".json.gz")
+            ]
             if mfile.importer == "CN" and measure.steps[0].valid_from < CN_SWITCH:
                 mine = mine[mine.valid_from < CN_SWITCH]  # the list as published (2018 lines)
             codes = mine["code"].unique()
@@ -268,9 +395,14 @@ def _write(
     raw: Path,
     authored: Path,
     sources: dict[str, str],
+    rules: pd.DataFrame,
 ) -> dict[str, int]:
     con = duckdb.connect(str(path))
     try:
+        con.register("rules_df", rules)
+        cols = ", ".join(f"{n} {t}" for n, t in STACK_RULE_COLUMNS.items())
+        con.execute(f"CREATE TABLE stack_rules ({cols})")
+        con.execute("INSERT INTO stack_rules SELECT * FROM rules_df")
         con.register("layers_df", layers)
         con.register("lines_df", lines)
         con.register("coverage_df", coverage)
@@ -334,6 +466,7 @@ def _measures_frame(files: list[tuple[Path, MeasureFile]], authored: Path) -> pd
                     "export_until": s.export_until.isoformat() if s.export_until else None,
                     "governs": s.governs,
                     "status": s.status,
+                    "kind": s.kind,
                     "citation": s.citation,
                     "note": s.note,
                     "precision": s.precision or "exact",
@@ -356,6 +489,8 @@ def _measures_frame(files: list[tuple[Path, MeasureFile]], authored: Path) -> pd
                     "announced_value_usd_bn": m.announced_value_usd_bn,
                     "note": " ".join((m.note or "").split()) or None,
                     "scope_note": " ".join((m.scope.note or "").split()) or None,
+                    "replaces": m.replaces,
+                    "exemption": m.exemption,
                     "file": _rel(path, authored),
                 }
             )

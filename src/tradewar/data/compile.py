@@ -69,10 +69,12 @@ def _step_frame(
     if step.rate_column is not None:
         out["rate"] = products[step.rate_column].to_numpy()
     else:
-        out["rate"] = step.rate
-    out["rate_kind"] = out["rate"].map(lambda r: "unknown" if pd.isna(r) else "ad_valorem")
+        out["rate"] = float("nan") if step.rate is None else step.rate
+    out["rate_kind"] = out["rate"].map(lambda r: "unknown" if pd.isna(r) else step.kind)
     pct = (out["rate"] * 100).map(lambda r: "" if pd.isna(r) else f"{r:g}%")
     out["rate_text"] = pct.map(lambda p: f"+{p}" if p else "rate not given in source")
+    if step.kind == "content_value":
+        out["rate_text"] = pct.map(lambda p: f"+{p} of the content value")
     out["status"] = step.status
     default_heading = step.heading or measure.heading
     if "heading" in products and step.heading is None:
@@ -83,6 +85,13 @@ def _step_frame(
     for column in ("precision", "condition", "note", "source_row"):
         if column in products:
             out[column] = products[column].to_numpy()
+    if step.kind == "claim":
+        out["rate_text"] = "exclusion: the list duty does not apply when claimed"
+        out["condition"] = f"only when the importer claims {default_heading} (--claim)"
+    if step.status == "not_modelled":
+        out["rate_text"] = "not modelled from this date: " + (step.note or "see the citation")
+    if step.status == "pending":
+        out["condition"] = "announced, not yet in force on this date (pending)"
     if "precision" not in products:
         out["precision"] = step.precision or "exact"
     out["note"] = _join_notes(out.get("note"), step.note)

@@ -77,6 +77,19 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
 
 
+def _timestamp(loader: _StrictLoader, node: yaml.Node) -> Any:
+    """A YAML date; an impossible one (``2019-02-30``) is an error naming its line."""
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except (ValueError, OverflowError) as exc:
+        raise _Refused(
+            problem=f"{node.value!r} is not a date ({exc})", problem_mark=node.start_mark
+        ) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def load_yaml(path: Path) -> Any:
     """Load ``path``; raise ``SourceError`` naming the file and line on any problem."""
     return _compose(Path(path))[0]
@@ -117,6 +130,8 @@ def _compose(path: Path) -> tuple[Any, yaml.Node | None]:
         what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise SourceError(f"{where}: invalid YAML: {what}") from None
     except yaml.YAMLError as exc:
+        raise SourceError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # a value no type can hold
         raise SourceError(f"{path}: invalid YAML: {exc}") from None
     finally:
         loader.dispose()

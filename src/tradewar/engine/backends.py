@@ -28,7 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import InputError
-from .plan import DUCKDB, SCHEDULE_SQL, SCHEDULE_TABLES, SPARK, Dialect
+from .plan import DUCKDB, SCHEDULE_SQL, SCHEDULE_TABLES, SPARK, Dialect, Span
 
 ENGINES = ("duckdb", "spark")
 SPARK_MASTER_ENV = "TRADEWAR_SPARK_MASTER"
@@ -119,11 +119,23 @@ def duckdb_source(path: Path) -> str:
     raise InputError(f"input {path}: expected a .csv or .parquet file")
 
 
-def load_schedule(con: duckdb.DuckDBPyConnection, store: Path) -> list[dt.date]:
-    """Attach ``store`` as ``s`` and build the schedule tables; return the cut dates."""
+def load_schedule(con: duckdb.DuckDBPyConnection, store: Path) -> tuple[list[dt.date], list[Span]]:
+    """Attach ``store`` as ``s`` and build the schedule tables; return the cut dates and
+    the entry-date spans where the export date matters."""
     con.execute(f"ATTACH '{quote(store)}' AS s (READ_ONLY)")
     con.execute(SCHEDULE_SQL)
-    return [r[0] for r in con.execute("SELECT cut FROM cuts ORDER BY cut").fetchall()]
+    return _cuts_and_spans(con.execute)
+
+
+def _cuts_and_spans(run: Any) -> tuple[list[dt.date], list[Span]]:
+    """The cut dates and spans, from a backend's SQL runner (rows as tuples)."""
+    cuts = [r[0] for r in _collect(run("SELECT cut FROM cuts ORDER BY cut"))]
+    spans = [(r[0], r[1]) for r in _collect(run("SELECT span_from, span_until FROM spans"))]
+    return cuts, spans
+
+
+def _collect(result: Any) -> list[Any]:
+    return result.fetchall() if hasattr(result, "fetchall") else result.collect()
 
 
 class DuckDBBackend:
@@ -148,7 +160,7 @@ class DuckDBBackend:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
-    def load_schedule(self) -> list[dt.date]:
+    def load_schedule(self) -> tuple[list[dt.date], list[Span]]:
         return load_schedule(self.con, self.store)
 
     def read_input(self, path: Path, name: str = "source") -> list[str]:
@@ -360,7 +372,7 @@ class SparkBackend:
         self.schedule_dir = schedule_dir or Path(tempfile.mkdtemp(prefix="tradewar-schedule-"))
         self.views: list[str] = []
 
-    def load_schedule(self) -> list[dt.date]:
+    def load_schedule(self) -> tuple[list[dt.date], list[Span]]:
         """Export the schedule tables to Parquet and read them as Spark views."""
         paths = export_schedule(self.store, self.schedule_dir)
         local = self.spark.sparkContext.master.startswith("local")
@@ -372,8 +384,7 @@ class SparkBackend:
 
                 frame = self.spark.createDataFrame(pq.read_table(path))
             self._view(table, frame)
-        rows = self.spark.sql("SELECT cut FROM cuts ORDER BY cut").collect()
-        return [r[0] for r in rows]
+        return _cuts_and_spans(self.spark.sql)
 
     def _view(self, name: str, frame: Any) -> None:
         frame.createOrReplaceTempView(name)

@@ -152,13 +152,13 @@ def _run(
     )  # fmt: skip
     try:
         d = backend.dialect
-        cuts = backend.load_schedule()
+        cuts, spans = backend.load_schedule()
         columns = backend.read_input(input_path)
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
             raise InputError(f"input {input_path} lacks column(s): {', '.join(missing)}")
         keys = _partition_keys(partition_by, input_path, output_columns(columns))
-        backend.define("shipments", shipments_sql(d, columns, cuts))
+        backend.define("shipments", shipments_sql(d, columns, cuts, spans))
         backend.define("rated", rated_sql(d, columns))
         _write(backend, input_path, output, rejects, keys, columns)
         summary = None

@@ -39,7 +39,8 @@ LAYERS_LOOKUP = """
 """
 
 EXCLUSIONS_WARNING = (
-    "Section 301 product exclusions (headings 9903.88.05 and later) are not modelled; "
+    "Section 301 product exclusions (headings 9903.88.05 and later) are not modelled "
+    "except 9903.88.69 and 9903.88.70 (claimable with --claim); "
     "check USTR's exclusion notices for this product"
 )
 
@@ -136,14 +137,25 @@ def compute_duty(con: duckdb.DuckDBPyConnection, s: Shipment) -> dict[str, Any]:
         return result
     explain_code = s.code if row["is_leaf"] else _representative(con, params)
     layers = _layers(con, s, explain_code, exported)
+    row = dict(row)
+    claimed = _apply_claims(con, s, row, layers, warnings)
+    _mark_excluded(con, row, layers)
     if not row["is_leaf"]:
         warnings.append(
             f"{format_code(s.code)} is a parent code; all its lines bear the same layers "
             f"on {s.entered} (shown for line {format_code(explain_code)})"
         )
     result["layers"] = layers
+    result["claims_available"] = (
+        (row["claim_headings"] or "").split("; ") if row.get("claim_headings") else []
+    )
+    result["claims_applied"] = claimed
+    _content_value(s, row, warnings)
     result["adval_rate"] = row["adval_rate"]
     result["total_rate"] = row["total_rate"]
+    if row.get("cv_rate"):
+        result["content_value_rate"] = row["cv_rate"]
+        result["content_value"] = s.content_value
     result.update(_money(s, row, warnings))
     warnings += _layer_warnings(s, layers, row)
     result["precision"] = "hs6-approximation" if row["approx"] else "exact"
@@ -185,9 +197,92 @@ def _layers(
                 "source": y["source"],
                 "source_row": y["source_row"],
                 "in_total": y["condition"] is None,
+                "override_group": y["override_group"],
             }
         )
     return out
+
+
+def _apply_claims(
+    con: duckdb.DuckDBPyConnection,
+    s: Shipment,
+    row: dict[str, Any],
+    layers: list[dict[str, Any]],
+    warnings: list[str],
+) -> list[str]:
+    """Apply the claimed exclusions that the product has on the date; warn on the rest."""
+    available = set((row.get("claim_headings") or "").split("; ")) - {""}
+    for heading in sorted(available - set(s.claims)):
+        warnings.append(
+            f"exclusion {heading} is available for this product: claim it with "
+            f"--claim {heading} (the list duty is charged unless it is claimed)"
+        )
+    claimed = [h for h in s.claims if h in available]
+    for heading in s.claims:
+        if heading not in available:
+            warnings.append(
+                f"claim {heading} is not available for this product on {s.entered}: not applied"
+            )
+    if not claimed:
+        return []
+    groups = {
+        g
+        for (g,) in con.execute(
+            "SELECT target_group FROM stack_rules WHERE kind = 'claim_removes' "
+            "AND list_contains($h, heading)",
+            {"h": claimed},
+        ).fetchall()
+    }
+    for y in layers:
+        if y["heading"] in claimed:
+            y["claimed"] = True
+            y["why"] += "; claimed by the importer"
+        elif y.get("override_group") in groups and y["in_total"]:
+            y["in_total"] = False
+            y["why"] += f"; taken off by the claimed exclusion {', '.join(claimed)}"
+    for key in ("adval_rate", "total_rate", "s301_rate"):
+        if row[key] is not None:
+            row[key] = round(row[key] - row["claim_rate"], 9)
+    return claimed
+
+
+def _mark_excluded(
+    con: duckdb.DuckDBPyConnection, row: dict[str, Any], layers: list[dict[str, Any]]
+) -> None:
+    """Layers that a stacking rule took off (not among the panel row's measures)."""
+    applied = set(row.get("measures") or [])
+    for y in layers:
+        if y["measure_id"] in applied or not y["in_total"]:
+            continue
+        rule = con.execute(
+            "SELECT rule_id, citation FROM stack_rules WHERE kind = 'excluded_while' "
+            "AND target_group = ? ORDER BY rule_id LIMIT 1",
+            [y.get("override_group")],
+        ).fetchone()
+        y["in_total"] = False
+        y["why"] += (
+            f"; not applied: rule {rule[0]} ({' '.join(rule[1].split())})"
+            if rule
+            else "; not applied on this date"
+        )
+
+
+def _content_value(s: Shipment, row: dict[str, Any], warnings: list[str]) -> None:
+    """A content-value layer: its duty is rate x content value, never a guess."""
+    rate = row.get("cv_rate") or 0.0
+    if not rate:
+        return
+    heading = row.get("cv_heading")
+    if s.content_value is None or s.value is None or not row["expressible"]:
+        warnings.append(
+            f"{heading} is charged at {rate:g} of the value of the content it names: "
+            "give --value and --content-value to compute it; the total is not expressible"
+        )
+        row["total_rate"] = None
+        return
+    if s.value > 0:
+        row["total_rate"] = round(row["adval_rate"] + rate * s.content_value / s.value, 9)
+        row["total_rate_basis"] = "ad valorem equivalent at the given content value"
 
 
 def _why(s: Shipment, y: dict[str, Any]) -> str:

@@ -7,7 +7,23 @@ from typing import Any
 
 import duckdb
 
+from ..data.sources.us_programs import CARRIED
 from .duty import _rows
+
+
+def schedule_coverage(con: duckdb.DuckDBPyConnection, importer: str) -> dict[str, Any]:
+    """The dates the importer's schedule covers: first day, last day, and the basis."""
+    row = con.execute(
+        "SELECT cov_from, cov_until - INTERVAL 1 DAY, basis FROM coverage WHERE importer = ?",
+        [importer],
+    ).fetchone()
+    if row is None:
+        return {}
+    return {
+        "from": row[0].isoformat(),
+        "until": row[1].date().isoformat() if hasattr(row[1], "date") else row[1].isoformat(),
+        "basis": row[2],
+    }
 
 
 def measure_lists(con: duckdb.DuckDBPyConnection, importer: str | None) -> list[dict[str, Any]]:
@@ -22,8 +38,10 @@ def measure_lists(con: duckdb.DuckDBPyConnection, importer: str | None) -> list[
     counts = _rows(
         con,
         """SELECT measure_id, code_level, count(DISTINCT code) AS n FROM layers
-           WHERE authority <> 'MFN' GROUP BY ALL""",
-        {},
+           WHERE authority <> 'MFN' AND NOT coalesce(note = $carried, FALSE)
+             AND NOT (source LIKE '%.json.gz' AND measure_id LIKE 'us.s301.list%')
+           GROUP BY ALL""",
+        {"carried": CARRIED},
     )
     rates = _rows(
         con,
@@ -31,7 +49,15 @@ def measure_lists(con: duckdb.DuckDBPyConnection, importer: str | None) -> list[
            WHERE authority <> 'MFN' GROUP BY ALL ORDER BY rate""",
         {},
     )
+    renumbered = dict(
+        con.execute(
+            """SELECT measure_id, count(DISTINCT code) FROM layers
+               WHERE source LIKE '%.json.gz' AND measure_id LIKE 'us.s301.list%'
+               GROUP BY ALL"""
+        ).fetchall()
+    )
     out = []
+    covered = {i: schedule_coverage(con, i) for i in ("US", "CN")}
     for m in measures:
         lines = {
             f"level_{c['code_level']}": c["n"] for c in counts if c["measure_id"] == m["measure_id"]
@@ -58,12 +84,15 @@ def measure_lists(con: duckdb.DuckDBPyConnection, importer: str | None) -> list[
                 "name": m["name"],
                 "heading": m["heading"],
                 "lines": {**lines, "total": sum(lines.values())},
+                "lines_renumbered": renumbered.get(m["measure_id"], 0),
                 "published_lines": m["published_lines"],
                 "announced_value_usd_bn": m["announced_value_usd_bn"],
                 "steps": steps,
                 "history": json.loads(m["history"]),
                 "note": m["note"],
                 "scope_note": m["scope_note"],
+                "pending": [h for h in json.loads(m["history"]) if h.get("pending")],
+                "coverage": covered.get(m["importer"], {}),
             }
         )
     return out

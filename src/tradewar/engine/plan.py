@@ -33,17 +33,23 @@ from ..formats import CODE_PATTERN, CODE_SEPARATORS, DATE_PATTERN, MAX_NUMBER, N
 REQUIRED = ("code", "importer", "origin", "entered", "value")
 PANEL_COLUMNS = (
     "mfn_rate", "mfn_text", "mfn_heading", "s301_rate", "s301_heading",
-    "s232_rate", "s232_heading", "ret_rate", "ret_heading", "adval_rate", "total_rate",
+    "s232_rate", "s232_heading", "ret_rate", "ret_heading", "ieepa_rate", "ieepa_heading",
+    "s122_rate", "s122_heading", "cv_rate", "cv_heading", "claim_headings", "claim_rate",
+    "adval_rate", "total_rate",
 )  # fmt: skip
-OUTPUT_COLUMNS = (*PANEL_COLUMNS, "duty", "approx")
+# optional input columns the plan reads: claimed exclusion headings ('9903.88.69', several
+# separated by ';') and the value of the content a content-value rate is charged on
+OPTIONAL = ("claims", "content_value")
+OUTPUT_COLUMNS = (*PANEL_COLUMNS, "claims_applied", "duty", "approx")
 # names the plan gives its own columns: an input column so named is not passed through
 RESERVED = frozenset((
-    *OUTPUT_COLUMNS, "exported", "origin_group", "cls", "reason", "note",
-    "code_input", "entered_input", "exported_input", "value_input",
+    *OUTPUT_COLUMNS, *OPTIONAL, "exported", "origin_group", "cls", "reason", "note",
+    "code_input", "entered_input", "exported_input", "value_input", "panel_total",
 ))  # fmt: skip
 INPUT_TEXT = ("code_input", "entered_input", "exported_input", "value_input")
 # the schedule tables the plan reads, as the store's DuckDB builds them
-SCHEDULE_TABLES = ("keyed_panel", "coverage", "cuts")
+SCHEDULE_TABLES = ("keyed_panel", "coverage", "cuts", "spans")
+Span = tuple[dt.date, dt.date]
 AGGREGATE_KEYS = ("month", "importer", "origin")
 
 
@@ -98,22 +104,30 @@ CREATE OR REPLACE TEMP TABLE cuts AS
     SELECT DISTINCT d AS cut FROM (
         SELECT export_from AS d FROM s.panel WHERE export_from IS NOT NULL
         UNION SELECT export_until FROM s.panel WHERE export_until IS NOT NULL);
+-- entry-date spans in which some row has an export window: only there does the
+-- export date matter, so only rows overlapping a span are repeated for every class
+CREATE OR REPLACE TEMP TABLE spans AS
+    SELECT DISTINCT valid_from AS span_from, valid_until AS span_until FROM s.panel
+    WHERE export_from IS NOT NULL OR export_until IS NOT NULL;
 -- a shipment's class is the number of cut dates on or before its export date (or
--- entry date); a panel row is repeated for every class its export window spans
+-- entry date), or 0 when its entry date is in no span; a panel row is repeated for
+-- every class its export window spans (rows outside every span: class 0 only)
 CREATE OR REPLACE TEMP TABLE keyed_panel AS
     WITH ranked AS (SELECT cut, row_number() OVER (ORDER BY cut) AS pos FROM cuts),
     classes AS (SELECT 0 AS cls UNION ALL SELECT pos FROM ranked),
-    bounded AS (
-        SELECT p.*, c.cls,
-               (SELECT pos FROM ranked WHERE cut = p.export_from) AS from_pos,
-               (SELECT pos FROM ranked WHERE cut = p.export_until) AS until_pos
-        FROM s.panel p, classes c
+    placed AS (
+        SELECT p.*, rf.pos AS from_pos, ru.pos AS until_pos,
+               EXISTS (SELECT 1 FROM spans w WHERE w.span_from < p.valid_until
+                                               AND w.span_until > p.valid_from) AS in_span
+        FROM s.panel p
+        LEFT JOIN ranked rf ON rf.cut = p.export_from
+        LEFT JOIN ranked ru ON ru.cut = p.export_until
     )
-    SELECT importer, origin_group, code, cls, valid_from, valid_until,
+    SELECT importer, origin_group, code, c.cls, valid_from, valid_until,
            {", ".join(PANEL_COLUMNS)}, approx, ambiguous, expressible
-    FROM bounded
-    WHERE (export_from IS NULL OR cls >= from_pos)
-      AND (export_until IS NULL OR cls < until_pos)
+    FROM placed p JOIN classes c ON c.cls = 0 OR p.in_span
+    WHERE (export_from IS NULL OR c.cls >= from_pos)
+      AND (export_until IS NULL OR c.cls < until_pos)
     -- a parent code can have overlapping rows (lines with and without an export
     -- window); keep one per key, the ambiguous one first, as duty.py does
     QUALIFY row_number() OVER (
@@ -161,9 +175,42 @@ def _number(d: Dialect, text: str) -> str:
     )
 
 
-def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -> str:
-    """Normalise and validate each row of ``source``; ``reason`` is NULL on good rows."""
+def _in_spans(expr: str, spans: Sequence[Span] | None) -> str:
+    """Whether the date ``expr`` is in one of ``spans`` (None: every date is)."""
+    if spans is None:
+        return "TRUE"
+    if not spans:
+        return "FALSE"
+    merged: list[list[dt.date]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return (
+        "("
+        + " OR ".join(
+            f"({expr} >= DATE '{a.isoformat()}' AND {expr} < DATE '{b.isoformat()}')"
+            for a, b in merged
+        )
+        + ")"
+    )
+
+
+def shipments_sql(
+    d: Dialect,
+    columns: Sequence[str],
+    cuts: Sequence[dt.date],
+    spans: Sequence[Span] | None = None,
+) -> str:
+    """Normalise and validate each row of ``source``; ``reason`` is NULL on good rows.
+
+    ``spans``: the entry-date spans where the export date matters (``load_schedule``);
+    outside them the class is 0. None classifies every row (a keyed panel without spans).
+    """
     exported = "exported" if "exported" in columns else "CAST(NULL AS STRING)"
+    claims = "CAST(claims AS STRING)" if "claims" in columns else "CAST(NULL AS STRING)"
+    content = "content_value" if "content_value" in columns else "CAST(NULL AS STRING)"
     extra = "".join(f", {d.ident(c)}" for c in passed_columns(columns))
     day = "coalesce(n.exported, n.entered)"
     code = d.strip_all("trim(CAST(code AS STRING))", CODE_SEPARATORS)
@@ -172,7 +219,8 @@ def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -
         SELECT *,
             trim(CAST(entered AS STRING)) AS entered_text,
             trim(CAST({exported} AS STRING)) AS exported_text,
-            trim(CAST(value AS STRING)) AS value_text
+            trim(CAST(value AS STRING)) AS value_text,
+            trim(CAST({content} AS STRING)) AS content_text
         FROM source
     ),
     norm AS (
@@ -186,14 +234,17 @@ def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -
             {_date(d, "exported_text")} AS exported,
             CAST({exported} AS STRING) AS exported_input,
             CAST(value AS STRING) AS value_input,
-            {_number(d, "value_text")} AS value{extra}
+            {_number(d, "value_text")} AS value,
+            {claims} AS claims,
+            {_number(d, "content_text")} AS content_value{extra}
         FROM texts
     )
     SELECT n.*,
         CASE n.importer WHEN 'US' THEN (CASE WHEN n.origin = 'CN' THEN 'CN' ELSE '*' END)
                         WHEN 'CN' THEN (CASE WHEN n.origin = 'US' THEN 'US' ELSE '*' END)
         END AS origin_group,
-        {_class_case(day, cuts)} AS cls,
+        CASE WHEN {_in_spans("n.entered", spans)} THEN {_class_case(day, cuts)} ELSE 0 END
+            AS cls,
         CASE
             WHEN n.code IS NULL OR NOT {d.full_match("n.code", CODE_PATTERN)}
                 THEN 'malformed code: expected HS6, HTS8 or HTS10 digits'
@@ -209,6 +260,8 @@ def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -
             WHEN n.value_input IS NOT NULL AND trim(n.value_input) <> ''
                  AND (n.value IS NULL OR n.value < 0)
                 THEN 'value is not a non-negative number'
+            WHEN n.content_value < 0 OR n.content_value > n.value
+                THEN 'content_value is not between 0 and the value'
             WHEN n.entered < cv.cov_from OR n.entered >= cv.cov_until
                 THEN 'entry date outside the schedule coverage'
         END AS reason
@@ -219,13 +272,26 @@ def shipments_sql(d: Dialect, columns: Sequence[str], cuts: Sequence[dt.date]) -
 
 def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
     """Every row of ``shipments`` with its panel row (if any), duty, reason and note."""
-    head = ["code", "importer", "origin", "entered", "exported", "value"]
+    head = ["code", "importer", "origin", "entered", "exported", "value", *OPTIONAL]
     carried = [*INPUT_TEXT, *head, *passed_columns(columns), "origin_group"]
     ship = ", ".join(f"sh.{d.ident(c)}" for c in carried)
-    panel = ", ".join(f"p.{c}" for c in PANEL_COLUMNS)
+    panel = ", ".join(f"p.{c}" for c in PANEL_COLUMNS if c != "total_rate")
+    # a claim applies when the row claims the product's exclusion heading
+    claimed = (
+        "(p.claim_headings IS NOT NULL AND sh.claims IS NOT NULL"
+        " AND instr(sh.claims, substr(p.claim_headings, 1, 10)) > 0)"
+    )
+    less = f"CASE WHEN {claimed} THEN p.claim_rate ELSE 0.0 END"
+    # a content-value rate needs the content value: without it, no total (never a guess)
+    total = f"""CASE WHEN p.cv_rate > 0 THEN (CASE WHEN p.expressible
+                     AND sh.content_value IS NOT NULL AND sh.value > 0
+                     THEN p.adval_rate - {less} + p.cv_rate * sh.content_value / sh.value END)
+                ELSE p.total_rate - {less} END"""
     return f"""
     SELECT {d.broadcast("p")} {ship}, {panel},
-        sh.value * p.total_rate AS duty, p.approx,
+        {total} AS total_rate,
+        CASE WHEN {claimed} THEN substr(p.claim_headings, 1, 10) END AS claims_applied,
+        sh.value * ({total}) AS duty, p.approx,
         coalesce(sh.reason, CASE
             WHEN p.code IS NULL THEN 'code not in the schedule on the entry date'
             WHEN p.ambiguous
@@ -234,6 +300,9 @@ def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
         CASE WHEN p.code IS NOT NULL AND NOT p.expressible
              THEN 'MFN rate ' || coalesce(p.mfn_text, 'missing')
                   || ' is not ad valorem: total and duty need a quantity'
+             WHEN p.cv_rate > 0 AND (sh.content_value IS NULL OR NOT sh.value > 0)
+             THEN p.cv_heading || ' is charged on a content value: give content_value'
+                  || ' and value'
         END AS note
     FROM shipments sh
     LEFT JOIN keyed_panel p
@@ -245,7 +314,7 @@ def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
 
 def output_columns(columns: Sequence[str]) -> list[str]:
     """The columns of the rated output, in order."""
-    head = ["code", "importer", "origin", "entered", "exported", "value"]
+    head = ["code", "importer", "origin", "entered", "exported", "value", *OPTIONAL]
     return [*head, *passed_columns(columns), "origin_group", *OUTPUT_COLUMNS, "note"]
 
 

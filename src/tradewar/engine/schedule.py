@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import duckdb
@@ -29,13 +30,24 @@ def product_schedule(
         con,
         """SELECT valid_from, valid_until, export_from, export_until, mfn_text, mfn_rate,
                   s301_rate, s301_heading, s232_rate, s232_heading, ret_rate, ret_heading,
-                  adval_rate, total_rate, ambiguous, approx
+                  ieepa_rate, ieepa_heading, s122_rate, s122_heading, cv_rate, cv_heading,
+                  claim_headings, claim_rate, adval_rate, total_rate, ambiguous, approx
            FROM panel WHERE importer = $importer AND origin_group = $group AND code = $code
            ORDER BY valid_from, export_from NULLS FIRST""",
         {"importer": importer, "group": origin_group, "code": code},
     )
     if not timeline:
         raise InputError(f"code {format_code(code)} is not in the {importer} schedule")
+    ids = sorted({y["measure_id"] for y in layers})
+    pending = [
+        {"measure_id": mid, **h}
+        for mid, history in con.execute(
+            "SELECT measure_id, history FROM measures WHERE list_contains(?, measure_id)",
+            [ids],
+        ).fetchall()
+        for h in json.loads(history)
+        if h.get("pending")
+    ]
     return {
         "code": code,
         "code_formatted": format_code(code),
@@ -65,6 +77,7 @@ def product_schedule(
             }
             for y in layers
         ],
+        "pending": pending,
         "timeline": [
             {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in t.items()}
             for t in timeline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from ..codes import normalize_code
@@ -23,6 +24,8 @@ class Shipment:
     value: float | None = None
     quantity: float | None = None
     unit: str | None = None
+    claims: tuple[str, ...] = ()  # claimed exclusion headings, e.g. ('9903.88.69',)
+    content_value: float | None = None  # value of the content a content-value rate taxes
 
     @property
     def origin_group(self) -> str:
@@ -50,6 +53,8 @@ def make_shipment(
     value: float | None = None,
     quantity: float | None = None,
     unit: str | None = None,
+    claims: list[str] | tuple[str, ...] | None = None,
+    content_value: float | None = None,
 ) -> Shipment:
     """Validate user input into a ``Shipment`` (raises ``InputError``)."""
     imp = importer_code(importer)
@@ -60,9 +65,38 @@ def make_shipment(
     export = parse_date(exported, "export") if exported not in (None, "") else None
     if export is not None and export > entry:
         raise InputError(f"export date {export} is after the entry date {entry}")
-    for name, number in (("value", value), ("quantity", quantity)):
+    for name, number in (
+        ("value", value),
+        ("quantity", quantity),
+        ("content value", content_value),
+    ):
         if number is not None and not 0 <= number <= MAX_NUMBER:
             raise InputError(f"{name} must be a finite non-negative number, got {number}")
     if (quantity is None) != (unit is None):
         raise InputError("give --quantity and --unit together")
-    return Shipment(normalize_code(code), imp, org, entry, export, value, quantity, unit)
+    if content_value is not None and value is not None and content_value > value:
+        raise InputError(f"content value {content_value} is more than the value {value}")
+    return Shipment(
+        normalize_code(code), imp, org, entry, export, value, quantity, unit,
+        tuple(parse_claims(claims)), content_value,
+    )  # fmt: skip
+
+
+CLAIM_PATTERN = re.compile(r"^99\d\d\.\d\d\.\d\d$")
+
+
+def parse_claims(claims: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """Claimed headings as '9903.88.69' (a string may list several, ';' or ','-separated)."""
+    if claims is None:
+        return []
+    items = re.split(r"[;,\s]+", claims) if isinstance(claims, str) else list(claims)
+    out = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        digits = item.replace(".", "")
+        heading = f"{digits[:4]}.{digits[4:6]}.{digits[6:8]}" if len(digits) == 8 else item
+        if not CLAIM_PATTERN.match(heading):
+            raise InputError(f"claim {item!r} is not a chapter 99 heading such as 9903.88.69")
+        out.append(heading)
+    return sorted(set(out))

@@ -215,6 +215,14 @@ def duty(
     value: Annotated[str | None, typer.Option(help="customs value, USD")] = None,
     quantity: Annotated[str | None, typer.Option(help="quantity, for specific rates")] = None,
     unit: Annotated[str | None, typer.Option(help="unit of the quantity, e.g. kg")] = None,
+    content_value: Annotated[
+        float | None,
+        typer.Option(help="value of the content a content-value rate is charged on, USD"),
+    ] = None,
+    claim: Annotated[
+        list[str] | None,
+        typer.Option(help="claim an exclusion heading, e.g. 9903.88.69 (repeatable)"),
+    ] = None,
     input_path: Annotated[Path | None, typer.Option("--input", help="bulk: CSV/Parquet")] = None,
     output: Annotated[Path | None, typer.Option("--output", help="bulk: output Parquet")] = None,
     engine: Annotated[str, typer.Option(help="bulk engine: duckdb or spark")] = "duckdb",
@@ -248,7 +256,10 @@ def duty(
         raise TradewarError("give --entered YYYY-MM-DD")
     partner = {"US": "CN", "CN": "US"}.get(importer.strip().upper(), "CN")
     amounts = [user_number(v, n) for v, n in ((value, "--value"), (quantity, "--quantity"))]
-    result = api.duty(code, importer, origin or partner, entered, exported, *amounts, unit)
+    result = api.duty(
+        code, importer, origin or partner, entered, exported, *amounts, unit,
+        claims=claim, content_value=content_value,
+    )  # fmt: skip
     if json_out:
         _json(result)
         return

@@ -25,9 +25,7 @@ scenario_app = typer.Typer(
 app.add_typer(scenario_app, name="scenario")
 
 
-def _check_plot(
-    path: Path | None, inputs: tuple[Path, ...] = (), overwrite: bool = False
-) -> None:
+def _check_plot(path: Path | None, inputs: tuple[Path, ...] = (), overwrite: bool = False) -> None:
     """Refuse a chart format, or a file not to replace (``guards``), before any work."""
     if path is not None and path.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"--plot {path}: give a .png or .svg file")

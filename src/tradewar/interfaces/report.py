@@ -277,9 +277,7 @@ def _averages_section() -> str:
             ("us", [us_cn], collected, None),
             ("both", [us_cn, cn_us], None, "Both sides: each step of each schedule"),
         ):
-            path = api_series.plot(
-                drawn, Path(tmp) / f"{name}.svg", collected=extra, title=title
-            )
+            path = api_series.plot(drawn, Path(tmp) / f"{name}.svg", collected=extra, title=title)
             text = path.read_text(encoding="utf-8")
             charts.append(text[text.index("<svg") :])
     rows = [

@@ -19,7 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import SourceError
 
-Authority = Literal["MFN", "Section 301", "Section 232", "Retaliation"]
+Authority = Literal["MFN", "Section 301", "Section 232", "Retaliation", "IEEPA", "Section 122"]
+# ad_valorem: a share of the customs value; content_value: a share of the value of a
+# content (copper, metal) that the shipment must state; claim: shown, applied only
+# when the importer claims the heading (a Section 301 exclusion)
+RateKind = Literal["ad_valorem", "content_value", "claim"]
 
 
 class Reference(BaseModel):
@@ -41,7 +45,10 @@ class Step(BaseModel):
     heading: str | None = None
     export_from: dt.date | None = None
     export_until: dt.date | None = None
-    status: Literal["in_force", "suspended"] = "in_force"
+    # not_modelled: the program changed in a way the data here cannot express; its
+    # rate is unknown from that date (never carried forward, never 0)
+    status: Literal["in_force", "suspended", "pending", "not_modelled"] = "in_force"
+    kind: RateKind = "ad_valorem"
     citation: str
     references: list[Reference] = []
     note: str | None = None
@@ -56,7 +63,7 @@ class Step(BaseModel):
             raise ValueError(f"step until {self.until} is not after from {self.valid_from}")
         if self.rate is not None and not 0 <= self.rate <= 5:
             raise ValueError(f"rate {self.rate} is not a fraction (0.25 means 25%)")
-        if self.rate is None and self.rate_column is None:
+        if self.rate is None and self.rate_column is None and self.status != "not_modelled":
             raise ValueError("a step needs a rate or a rate_column")
         if self.precision == "reconstructed" and not self.method:
             raise ValueError("a reconstructed step needs its method")
@@ -79,6 +86,7 @@ class HistoryEntry(BaseModel):
     rate: float | None = None
     outcome: str
     citation: str
+    pending: bool = False  # announced for a later date, not yet in force
 
 
 class Scope(BaseModel):
@@ -96,6 +104,20 @@ class Scope(BaseModel):
     codes: list[str] = []
     ranges: list[tuple[str, str]] = []
     conditional: dict[str, str] = {}
+    # source 'csv': a raw CSV list (file, relative to TRADEWAR_RAW) with its code
+    # column, optional per-product date columns (NA = open) and row filters;
+    # source 'hts_footnotes': HTS lines whose footnotes name one of ``headings`` in
+    # the JSON revision ``revision``; source 'us_all_products': every HTS heading of
+    # chapters 01-97 (the measure covers all goods of the origin)
+    file: str | None = None
+    code_column: str | None = None
+    from_column: str | None = None
+    until_column: str | None = None
+    where: dict[str, str] = {}
+    revision: str | None = None
+    # a listed code that the instrument covers only in part: replaced by these codes
+    narrow: dict[str, list[str]] = {}
+    secondary: str | None = None  # set when the list is not an official text
     note: str | None = None
 
 
@@ -109,6 +131,10 @@ class Measure(BaseModel):
     scope: Scope
     steps: list[Step]
     override_group: str | None = None  # overrides the file's group for this measure
+    # this measure's products take the place of ``replaces`` (a measure id of the same
+    # override group) on their dates; an ``exemption`` only where that measure applies
+    replaces: str | None = None
+    exemption: bool = False
     history: list[HistoryEntry] = []
     published_lines: int | None = None
     announced_value_usd_bn: float | None = None

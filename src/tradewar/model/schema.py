@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-AUTHORITIES = ("MFN", "Section 301", "Section 232", "Retaliation")
+AUTHORITIES = ("MFN", "Section 301", "Section 232", "Retaliation", "IEEPA", "Section 122")
 
 LAYER_COLUMNS: dict[str, str] = {
     "importer": "VARCHAR",  # US | CN
@@ -36,11 +36,12 @@ LAYER_COLUMNS: dict[str, str] = {
     "export_until": "DATE",  # exclusive; NULL = no upper bound
     "governs": "VARCHAR",  # entry | export+entry
     "rate": "DOUBLE",  # ad valorem part, fraction; NULL when unknown
-    "rate_kind": "VARCHAR",  # ad_valorem | specific | compound | unknown | other
+    # ad_valorem | specific | compound | unknown | other | content_value | claim
+    "rate_kind": "VARCHAR",
     "spec_amount": "DOUBLE",  # USD per spec_unit (specific part), NULL if none
     "spec_unit": "VARCHAR",
     "rate_text": "VARCHAR",  # the source's own wording
-    "status": "VARCHAR",  # in_force | suspended
+    "status": "VARCHAR",  # in_force | suspended | pending
     "condition": "VARCHAR",  # NULL, or why the layer may not apply
     "heading": "VARCHAR",  # Chapter 99 heading or Chinese announcement
     "citation": "VARCHAR",  # Federal Register notice / MOF announcement

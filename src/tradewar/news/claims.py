@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import amounts as _amounts
+from . import clauses as _clauses
 from . import dates as _dates
 from .nlp import offset as _offset
 from .nlp import story as _story
@@ -455,6 +456,50 @@ def _sentences(docs: Iterable[Doc]) -> list[_Sentence]:
     return [_Sentence(sent, _offset(doc), _story(doc)) for doc in docs for sent in doc.sents]
 
 
+_FAMILY = {"tariff_rate_change": "tariff", "tariff_rate": "tariff"}
+
+
+def _flow_context(claim: Claim, adjusted: bool, china_customs: bool, last: dict[int, Any]) -> None:
+    """Fill a trade figure's context from the article: a release quoted as seasonally
+    adjusted, China's customs as the source, the period of the story's previous figure."""
+    f = claim.fields
+    if adjusted:
+        f.setdefault("release_adjusted", True)
+    if china_customs and f.get("reporter") == "US" and f.get("partner") == "WORLD":
+        f.update(reporter="CN", reporter_basis="china_customs", basis_from="the article")
+    if not f.get("period") and last.get(claim.story):
+        f["period"] = last[claim.story]
+        f["period_text"] = "from an earlier sentence"
+
+
+def _fuller(g: Claim, over: list[Claim]) -> bool:
+    """Whether the clause reading ``g`` replaces the rule claims ``over``: a trade figure
+    the rule found without a period, or a plain rate where the clause states a change."""
+    if g.kind == "trade_flow_change":
+        return all(c.kind == g.kind and not c.fields.get("period") for c in over)
+    return g.kind == "tariff_rate_change" and all(c.kind == "tariff_rate" for c in over)
+
+
+def _merge(rules: list[Claim], generic: list[Claim]) -> list[Claim]:
+    """The specific rules' claims, plus each generic (per-quantity) claim that no rule
+    claim of its family overlaps; a generic rate *change* replaces a rule's plain rate
+    on the same words (the rule saw no change cue; the clause has one)."""
+    out = list(rules)
+    for g in generic:
+        over = [
+            c
+            for c in out
+            if _FAMILY.get(c.kind, c.kind) == _FAMILY.get(g.kind, g.kind)
+            and c.start < g.end
+            and g.start < c.end
+        ]
+        if not over:
+            out.append(g)
+        elif _fuller(g, over):
+            out = [c for c in out if c not in over] + [g]
+    return out
+
+
 def _key(claim: Claim) -> tuple[Any, ...]:
     keep = {k: v for k, v in claim.fields.items() if not k.endswith(("_text", "_basis"))}
     return (claim.kind, tuple(sorted((k, repr(v)) for k, v in keep.items())))
@@ -470,6 +515,14 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
     ref = article.date
     sentences = _sentences(docs)
     truce_starts = _truce_starts(sentences, ref)
+    # a release quoted as seasonally adjusted anywhere in the article
+    adjusted = bool(re.search(r"(?<!not )seasonally adjusted", article.text, re.I))
+    # an article built on China's customs release, not on the US one
+    china_customs = bool(
+        re.search(r"\bcustoms\b|General Administration of Customs", article.text, re.I)
+        and not re.search(r"Commerce Department|Census|Department of Commerce", article.text)
+    )
+    last_period: dict[int, Any] = {}
     claims: list[Claim] = []
     seen: set[tuple[Any, ...]] = set()
     for sent in sentences:
@@ -479,7 +532,11 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
             + _deadline_claims(sent, ref, truce_starts)
             + _purchase_claims(sent, ref)
         )
-        for claim in found:
+        generic = _clauses.sentence_claims(sent, ref) + _clauses.event_claims(sent, ref)
+        for claim in _merge(found, generic):
+            if claim.kind == "trade_flow_change" and "measure" in claim.fields:
+                _flow_context(claim, adjusted, china_customs, last_period)
+                last_period[claim.story] = claim.fields.get("period")
             key = _key(claim)
             if key in seen:
                 continue

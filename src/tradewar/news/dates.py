@@ -50,6 +50,9 @@ DAY_MONTH_RE = re.compile(
 )
 MONTH_YEAR_RE = re.compile(rf"\b(?P<month>{_MONTH_RE})(?:\s+(?P<year>(?:19|20)\d\d))?\b")
 YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\b")
+DAY_RANGE_RE = re.compile(
+    rf"\b(?P<month>{_MONTH_RE})\s+(?P<day>\d{{1,2}})\s?[-–]\s?(?P<day2>\d{{1,2}}),?\s+(?P<year>(?:19|20)\d\d)\b"
+)
 ISO_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
 WEEKDAY_RE = re.compile(rf"\b(?:(?P<mod>last|next|this)\s+)?(?P<weekday>{_WEEKDAY_RE})\b", re.I)
 RELATIVE_RE = re.compile(
@@ -230,6 +233,11 @@ def resolve(text: str, ref: str | date | None, when: Tense = None) -> Resolved |
         d = _safe(int(m["year"]), int(m["month"]), int(m["day"]))
         if d:
             return Resolved(m.group(0), d.isoformat(), None, "explicit date", "day")
+    if m := DAY_RANGE_RE.search(text):
+        month, year = _month(m["month"]), int(m["year"])
+        d1, d2 = _safe(year, month, int(m["day"])), _safe(year, month, int(m["day2"]))
+        if d1 and d2 and d2 >= d1:
+            return Resolved(m.group(0), d1.isoformat(), d2.isoformat(), "explicit days", "range")
     for rx in (MONTH_DAY_RE, DAY_MONTH_RE):
         if m := rx.search(text):
             month, day = _month(m["month"]), int(m["day"])
@@ -332,3 +340,41 @@ def _recognizer_model(culture: str):
 def add_days(start: str, days: int) -> str:
     """``start`` plus ``days`` days, ISO."""
     return (date.fromisoformat(start) + timedelta(days=days)).isoformat()
+
+
+_MID_RE = re.compile(
+    rf"\b(?:mid|early|late)[- ](?P<month>{_MONTH_RE})(?:\s+(?P<year>(?:19|20)\d\d))?\b"
+)
+_BARE_MONTH_RE = re.compile(
+    rf"\b(?:in|from|since|until|till|by|of|through|during|for|before|after|on)\s+"
+    rf"(?P<month>{_MONTH_RE})(?!\s+\d)\b"
+)
+_DATE_FINDERS = (
+    ISO_RE, DAY_RANGE_RE, MONTH_DAY_RE, DAY_MONTH_RE, _MID_RE, MONTH_YEAR_RE, WEEKDAY_RE,
+    RELATIVE_RE,
+)  # fmt: skip
+
+
+def find_dates(text: str) -> list[tuple[int, int, str]]:
+    """Date expressions in ``text`` as (start, end, words), longest first where they
+    overlap: ISO dates, month-days (with or without year), mid/early/late months, months
+    with a year, bare months after a preposition ("in July"), weekdays and relative
+    expressions ("next week", "today"). Resolve each with :func:`resolve`."""
+    found: list[tuple[int, int, str]] = []
+
+    def add(s: int, e: int) -> None:
+        if any(s < fe and fs < e for fs, fe, _ in found):
+            return
+        found.append((s, e, text[s:e].strip()))
+
+    for rx in _DATE_FINDERS:
+        for m in rx.finditer(text):
+            if rx is MONTH_YEAR_RE and not m["year"]:
+                continue  # a bare month: only after a preposition (below)
+            if m.group(0).strip():
+                add(m.start(), m.end())
+    for m in _BARE_MONTH_RE.finditer(text):
+        if m["month"] == "May" and not re.search(r"\b(?:in|of|since|until|by|from)\s+May", m[0]):
+            continue
+        add(m.start("month"), m.end("month"))
+    return sorted(found)

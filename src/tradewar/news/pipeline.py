@@ -98,7 +98,13 @@ def event_claims(events: Iterable[Event]) -> list[Claim]:
 def _record(article: Article, docs: list[Doc]) -> CheckedArticle:
     claims = extract_claims(article, docs)
     events = _events(article, docs)
-    claims = sorted(claims + event_claims(events), key=lambda c: (c.start, c.end, c.kind))
+    parsed = event_claims(events)
+    claims = [  # a rule event from the clause rules only where the parse found none
+        c
+        for c in claims
+        if c.kind != "event" or not any(p.start < c.end and c.start < p.end for p in parsed)
+    ]
+    claims = sorted(claims + parsed, key=lambda c: (c.start, c.end, c.kind))
     return CheckedArticle(article=article, claims=claims, events=events)
 
 

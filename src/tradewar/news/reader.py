@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import timedelta
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from ..errors import InputError
@@ -417,6 +418,13 @@ def _anchors() -> list[Anchor]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _anchor_res(names: tuple[str, ...], keywords: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """One compiled pattern for an anchor's names and one for its keywords."""
+    alts = "|".join(re.escape(n) for n in names) or "(?!)"
+    return re.compile(rf"(?<![\w.])(?:{alts})(?!\w)"), re.compile(rf"\b(?:{keywords})\b", re.I)
+
+
 def _anchor_cues(sentences: list[str], anchors: list[Anchor]) -> list[tuple[Date, str]]:
     """Lower bounds on the article date from known events reported as past.
 
@@ -431,9 +439,10 @@ def _anchor_cues(sentences: list[str], anchors: list[Anchor]) -> list[tuple[Date
         for a in anchors:
             if a.place and a.place not in sent:
                 continue
-            if not any(re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", context) for n in a.names):
+            names, keywords = _anchor_res(tuple(a.names), a.keywords)
+            if not names.search(context):
                 continue
-            m = re.search(rf"\b(?:{a.keywords})\b", sent, re.I)
+            m = keywords.search(sent)
             if not m:
                 continue
             near = sent[max(0, m.start() - 40) : m.end() + 40]

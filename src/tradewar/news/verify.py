@@ -39,6 +39,7 @@ from ..engine import series as series_engine
 from ..engine.lists import measure_lists
 from ..errors import TradewarError
 from ..policy import commitments as commitments_mod
+from . import verify_counts, verify_dates, verify_flows, verify_rates
 from .schema import Article, Claim, Evidence, Reading, Verdict
 
 RATE_TOL = 0.0005
@@ -330,6 +331,8 @@ class Record:
         self._coverage: dict[str, dict[str, Any]] = {}
         self._attainment: dict[str, Any] | None = None
         self._known: list[dict[str, Any]] | None = None
+        self._panel: duckdb.DuckDBPyConnection | None = None
+        self._cited: list[tuple[dt.date, str, str, str]] | None = None
         con = open_store(path)
         try:
             files = dict(con.execute("SELECT measure_id, file FROM measures").fetchall())
@@ -342,6 +345,31 @@ class Record:
 
     def _con(self) -> duckdb.DuckDBPyConnection:
         return open_store(self.path)
+
+    def cited_dates(self) -> list[tuple[dt.date, str, str, str]]:
+        """Every date written in a measure's citations ("Proclamation 10947 of June 3,
+        2025", "83 FR 28710 (June 20, 2018)"): (date, measure, importer, citation)."""
+        if self._cited is None:
+            out = []
+            for m in self.measures:
+                cites = [s.get("citation") for s in m.steps] + [
+                    h.get("citation") for h in m.history
+                ]
+                for cite in {str(c) for c in cites if c}:
+                    for mm in _CITED_DATE.finditer(cite):
+                        try:
+                            d = dt.datetime.strptime(f"{mm[1]} {mm[2]} {mm[3]}", "%B %d %Y").date()
+                        except ValueError:
+                            continue
+                        out.append((d, m.id, str(m.raw["importer"]), " ".join(cite.split())))
+            self._cited = out
+        return self._cited
+
+    def panel(self) -> duckdb.DuckDBPyConnection:
+        """One read-only connection kept for the panel look-ups (many per article)."""
+        if self._panel is None:
+            self._panel = open_store(self.path)
+        return self._panel
 
     def coverage(self, importer: str) -> dict[str, Any]:
         """``engine.series.measure_coverage`` with the importer's default weights."""
@@ -418,6 +446,10 @@ class Record:
         return self._known
 
 
+_CITED_DATE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+(\d{1,2}),\s+((?:19|20)\d\d)\b"
+)
 _RECORDS: dict[tuple[str, int], Record] = {}
 
 
@@ -1396,6 +1428,62 @@ def verify_event(claim: Claim, rec: Record, article_day: dt.date | None) -> Clai
     return claim.model_copy(update={"verdict": "supported", "reason": None, "evidence": ev})
 
 
+def verify_reported_action(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim:
+    """An official act reported by the clause rules ("USTR published ... on July 17"):
+    the curated events, else the schedule's dated acts of the actor's government (a
+    step taking effect, or an announcement in a measure's history) within 3 days.
+    Supported when one is there; otherwise not checkable (the record holds tariff acts,
+    not every statement)."""
+    done = verify_event(claim, rec, article_day)
+    if done.verdict != "not_checkable" or claim.fields.get("verb") is None:
+        return done
+    day = _day(field_value(claim, "date"))
+    if day is None:
+        return done
+    actor = claim.fields.get("actor")
+    pad = dt.timedelta(days=EVENT_DAYS)
+    evidence: list[Evidence] = []
+    for m in rec.measures:
+        if actor in ("US", "CN") and m.raw["importer"] != actor:
+            continue
+        evidence += [
+            _step_evidence(m, st, f"{m.id}: step of {st['from']}")
+            for st in m.steps
+            if abs(st["_from"] - day) <= pad
+        ]
+        evidence += [
+            _history_evidence(m, h, f"{m.id}: announced {h.get('announced')}", as_of=True)
+            for h in m.history
+            if (d := _day(h.get("announced"))) is not None and abs(d - day) <= pad
+        ]
+    evidence += [
+        _known_evidence(e, f"curated event within {EVENT_DAYS} days")
+        for d, e in _dated(rec, None)
+        if abs(d - day) <= pad
+    ]
+    evidence += [
+        Evidence(
+            statistic=f"{mid}: a document dated {d}",
+            value=d.isoformat(),
+            unit="date",
+            source=f"store table measures: {mid}, citation",
+            citation=cite,
+        )
+        for d, mid, importer, cite in rec.cited_dates()
+        if abs(d - day) <= pad and (actor not in ("US", "CN") or importer == actor)
+    ]
+    if not evidence:
+        return done
+    return claim.model_copy(
+        update={
+            "verdict": "supported",
+            "reason": f"the record has an act of {actor or 'the actor'} within "
+            f"{EVENT_DAYS} days of {day}",
+            "evidence": evidence[:6],
+        }
+    )
+
+
 def _slipped(
     claim: Claim, rec: Record, action: str | None, day: dt.date, hi: dt.date
 ) -> Claim | None:
@@ -1427,14 +1515,48 @@ def _slipped(
     )
 
 
-VERIFIERS: dict[str, Callable[[Claim, Record, dt.date | None], Claim]] = {
-    "tariff_rate_change": verify_rate_change,
-    "tariff_rate": verify_rate,
-    "goods_value_covered": verify_goods_value,
-    "trade_flow_change": verify_flow,
-    "deadline": verify_deadline,
+Check = Callable[[Claim, Record, dt.date | None], Claim]
+
+
+def _or_panel(first: Check, panel: Callable[..., Claim | None]) -> Check:
+    """``first``; where it neither supports nor partly supports the claim, the panel's
+    verdict (every layer and total on the lines) when the panel can give one."""
+
+    def check(claim: Claim, rec: Record, day: dt.date | None) -> Claim:
+        done = first(claim, rec, day)
+        if done.verdict in ("supported", "partly"):
+            return done
+        other = panel(claim, rec, day)
+        if other is None or (done.verdict == "contradicted" and other.verdict == "contradicted"):
+            return done
+        return other
+
+    return check
+
+
+def _flow(claim: Claim, rec: Record, day: dt.date | None) -> Claim:
+    """A trade figure of the clause rules (levels, balances, bases), else a change."""
+    done = verify_flows.check_flow(claim, rec, day)
+    return done if done is not None else verify_flow(claim, rec, day)
+
+
+def _count_or_value(claim: Claim, rec: Record, day: dt.date | None) -> Claim:
+    """A count of listed goods against published line counts, else the value."""
+    if field_value(claim, "value_usd") is None:
+        counted = verify_counts.check_count(claim, rec, day)
+        if counted is not None:
+            return counted
+    return verify_goods_value(claim, rec, day)
+
+
+VERIFIERS: dict[str, Check] = {
+    "tariff_rate_change": _or_panel(verify_rate_change, verify_rates.check_rate_change),
+    "tariff_rate": _or_panel(verify_rate, verify_rates.check_rate),
+    "goods_value_covered": _count_or_value,
+    "trade_flow_change": _flow,
+    "deadline": _or_panel(verify_deadline, verify_dates.check_date),
     "purchase_commitment": verify_purchase,
-    "event": verify_event,
+    "event": verify_reported_action,
 }
 
 

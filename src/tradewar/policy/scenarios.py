@@ -48,6 +48,7 @@ from ..config import store_path
 from ..data.compile import compile_measure, step_until
 from ..data.report import ValidationReport
 from ..data.sources.scopes import expand_scope
+from ..data.sources.us_programs import CARRIED, supersede
 from ..data.store import open_store
 from ..engine import series as engine
 from ..errors import InputError, StoreError
@@ -586,9 +587,9 @@ def _add(a: Amendment, change: AddMeasure, where: Source) -> None:
 
 # --- recompiling the amended measures ---------------------------------------------------
 
-_PRODUCTS_SQL = """
+_PRODUCTS_SQL = f"""
 SELECT code, heading, source_row, precision, condition, note, source
-FROM layers WHERE measure_id = ?
+FROM layers WHERE measure_id = ? AND coalesce(note, '') <> '{CARRIED}'
 QUALIFY row_number() OVER (PARTITION BY code
     ORDER BY valid_from, export_from NULLS FIRST, export_until NULLS FIRST) = 1
 ORDER BY code
@@ -617,10 +618,29 @@ def recompile(con: duckdb.DuckDBPyConnection, a: Amendment) -> pd.DataFrame:
             products = con.execute(_PRODUCTS_SQL, [mid]).df()
             measure = a.current(mid)
         measure, products, columns = _rate_columns(con, a, mid, measure, products)
-        frames.extend(_compile_groups(con, a, mfile, measure, products, columns))
+        rows = _compile_groups(con, a, mfile, measure, products, columns)
+        frames.append(_replaced(con, mid, rows))
     if not frames:
         return enforce(pd.DataFrame(columns=list(LAYER_COLUMNS)), LAYER_COLUMNS)
     return enforce(pd.concat(frames, ignore_index=True), LAYER_COLUMNS)
+
+
+def _replaced(con: duckdb.DuckDBPyConnection, mid: str, rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """The recompiled rows of ``mid`` with the stored measures that replace it applied
+    (as the build does: ``replaces`` in the measure files)."""
+    frame = enforce(pd.concat(rows, ignore_index=True), LAYER_COLUMNS) if rows else None
+    if frame is None or frame.empty:
+        return enforce(pd.DataFrame(columns=list(LAYER_COLUMNS)), LAYER_COLUMNS)
+    replacers = con.execute(
+        "SELECT measure_id, exemption FROM measures WHERE list_contains("
+        "list_transform(string_split(coalesce(replaces, ''), ','), x -> trim(x)), ?)",
+        [mid],
+    ).fetchall()
+    for rid, exemption in replacers:
+        new = con.execute("SELECT * FROM layers WHERE measure_id = ?", [rid]).df()
+        merged = supersede(frame, enforce(new, LAYER_COLUMNS), bool(exemption))
+        frame = enforce(merged[merged.measure_id == mid], LAYER_COLUMNS)
+    return frame
 
 
 def _added_products(
@@ -835,6 +855,8 @@ class World:
             con.register("_new_layers", layers)
             con.execute("INSERT INTO scen.layers BY NAME SELECT * FROM _new_layers")
             con.unregister("_new_layers")
+        # the stacking rules between programs, as the store has them
+        con.execute("CREATE TABLE scen.stack_rules AS SELECT * FROM s.stack_rules")
         build_panel(con)
         self.baseline()
 

@@ -197,9 +197,7 @@ def _parts(
     return [(key, measure.model_copy(update={"steps": steps})) for key, steps in parts]
 
 
-def _hs8_products(
-    measure: Measure, key: str, hs8: pd.DataFrame, mar: pd.DataFrame
-) -> pd.DataFrame:
+def _hs8_products(measure: Measure, key: str, hs8: pd.DataFrame, mar: pd.DataFrame) -> pd.DataFrame:
     """Products of a measure on the 2025 lines (the Feb round: its headings only)."""
     products = hs8
     if key == cn_2025.SOURCE_FEB:

@@ -1,9 +1,10 @@
 """US MFN column 1 general rates by HTS8, and the US HTS lines, over time.
 
 Sources, in date order, are listed in the authored ``data/hts_revisions.yaml``: the
-2017 USITC tariff database (HTS8 only) and USITC HTS revision CSV exports of
-2018-2020. Each file's content applies from its ``effective_from`` until the next
-file's (exclusive); the last file is open-ended.
+2017 USITC tariff database (HTS8 only), USITC HTS revision CSV exports of
+2018-2024 and the official USITC HTS JSON of every revision from 2025 basic to
+2026 rev 10 (dated by their legal policy dates). Each file's content applies from
+its ``effective_from`` until the next file's (exclusive); the last file is open-ended.
 
 * The general rate sits on the HTS8 row, or on the HTS10 row when the HTS8 has no
   row of its own (``0101.30.00.00``); it is propagated to the HTS8. Such HTS8 codes
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from ...engine.expressions import ParsedRate, parse_rate
@@ -34,7 +36,7 @@ from ...model.schema import LAYER_COLUMNS, LINE_COLUMNS, enforce
 from ..report import ValidationReport
 from ..yamlload import load_yaml
 
-FORMATS = ("usitc_hts_csv", "usitc_tariff_database")
+FORMATS = ("usitc_hts_csv", "usitc_hts_json", "usitc_tariff_database")
 PRECISIONS = ("exact", "inferred-date")
 CSV_COLUMNS = ("HTS Number", "Description", "General Rate of Duty")
 DB_COLUMNS = ("hts8", "brief_description", "mfn_text_rate")
@@ -56,6 +58,7 @@ class Revision:
     evidence: str
     sheet: str | None = None
     expected: dict[str, int] | None = None
+    revision_key: str | None = None
 
 
 def load_revisions(path: Path) -> list[Revision]:
@@ -98,6 +101,7 @@ def load_revisions(path: Path) -> list[Revision]:
                 evidence=" ".join(str(item["evidence"]).split()),
                 sheet=item.get("sheet"),
                 expected=expected,
+                revision_key=item.get("revision_key"),
             )
         )
     return out
@@ -166,6 +170,56 @@ def read_hts_csv(raw: Path, rev: Revision, report: ValidationReport) -> pd.DataF
     report.read(rev.file, len(records), len(records) - rejected)
     out = kept
     return out[out.level.isin([8, 10])].reset_index(drop=True)
+
+
+def read_hts_json(raw: Path, rev: Revision, report: ValidationReport) -> pd.DataFrame:
+    """Rows of an official USITC HTS JSON revision, in the shape of :func:`read_hts_csv`.
+
+    Read with DuckDB's JSON reader (one file at a time, so the array order is kept):
+    ``source_row`` is the 1-based position of the row in the JSON array. Rows without
+    an HTS number are headers and are skipped; ``footnotes`` holds the chapter 99
+    headings the row's footnotes name ("See 9903.88.15."), joined by ';'.
+    """
+    path = raw / rev.file
+    con = duckdb.connect()
+    try:
+        frame = con.execute(
+            """
+            SELECT trim(coalesce(htsno, '')) AS number,
+                   trim(coalesce(description, '')) AS description,
+                   trim(coalesce(general, '')) AS rate_text,
+                   row_number() OVER () AS source_row,
+                   nullif(array_to_string(list_sort(list_distinct(regexp_extract_all(
+                       CAST(footnotes AS VARCHAR), '99\\d\\d\\.\\d\\d\\.\\d\\d'))), ';'),
+                       '') AS footnotes
+            FROM read_json(?, format = 'array', columns = {htsno: 'VARCHAR',
+                 description: 'VARCHAR', general: 'VARCHAR', footnotes: 'JSON'})
+            """,
+            [str(path)],
+        ).df()
+    except (duckdb.Error, OSError) as exc:
+        raise _open_error(rev, exc) from None
+    finally:
+        con.close()
+    total = len(frame)
+    frame = frame[frame.number != ""]
+    bad = ~frame.number.str.fullmatch(_HTS)
+    for row, value in frame.loc[bad, ["source_row", "number"]].itertuples(False):
+        report.reject(rev.file, row, value, "malformed HTS number")
+    frame = frame[~bad]
+    out = pd.DataFrame(
+        {
+            "code": frame.number.str.replace(".", "", regex=False),
+            "description": frame.description,
+            "rate_text": frame.rate_text,
+            "source_row": frame.source_row.astype(int),
+            "footnotes": frame.footnotes,
+        }
+    )
+    out.insert(1, "level", out.code.str.len())
+    kept = _drop_repeats(out, rev, report)
+    report.read(rev.file, total, total - int(bad.sum()) - (len(out) - len(kept)))
+    return kept[kept.level.isin([8, 10])].reset_index(drop=True)
 
 
 def read_tariff_database(
@@ -278,16 +332,25 @@ def _format(code: str) -> str:
     return ".".join(p for p in (code[:4], code[4:6], code[6:8], code[8:]) if p)
 
 
-def _runs(stacked: pd.DataFrame, key: str, revs: list[Revision]) -> pd.DataFrame:
+def _runs(
+    stacked: pd.DataFrame, key: str, revs: list[Revision], by_format: bool = True
+) -> pd.DataFrame:
     """Compress (code, step, key) rows into runs of consecutive steps with equal key.
 
-    A run never spans two source formats (the 2017 database and the HTS CSVs), so
-    rows in the HTS years cite an HTS file. Returns one row per run: its first row,
-    the ``last_`` description/source of its last row, ``valid_from`` and
+    A run never spans two source formats (the 2017 database, the HTS CSVs, the HTS
+    JSON), so rows cite a file of their own kind; with ``by_format`` False only the
+    database boundary splits (a line's existence does not depend on the format).
+    Returns one row per run: its first row, the ``last_`` description/source of its
+    last row, ``valid_from`` and
     ``valid_until`` (None while still current at the last file).
     """
     dates = [r.effective_from for r in revs]
-    breaks = [i for i in range(1, len(revs)) if revs[i].format != revs[i - 1].format]
+    breaks = [
+        i
+        for i in range(1, len(revs))
+        if revs[i].format != revs[i - 1].format
+        and (by_format or "usitc_tariff_database" in (revs[i].format, revs[i - 1].format))
+    ]
     s = stacked.sort_values(["code", "step"], kind="stable").reset_index(drop=True)
     new = (
         (s.code != s.code.shift())
@@ -371,7 +434,7 @@ def _layers(rates: pd.DataFrame, revs: list[Revision], report: ValidationReport)
 
 def _lines(rows: pd.DataFrame, revs: list[Revision]) -> pd.DataFrame:
     """Existence intervals of every HTS8 and HTS10 code."""
-    runs = _runs(rows, "level", revs)
+    runs = _runs(rows, "level", revs, by_format=False)
     lines = pd.DataFrame(
         {
             "importer": "US",
@@ -452,6 +515,8 @@ def load_us_mfn(
             nxt = revs[step + 1].effective_from if step + 1 < len(revs) else rev.effective_from
             as_of = nxt - dt.timedelta(days=1) if step + 1 < len(revs) else nxt
             rows = read_tariff_database(raw, rev, as_of, report)
+        elif rev.format == "usitc_hts_json":
+            rows = read_hts_json(raw, rev, report).drop(columns="footnotes")
         else:
             rows = read_hts_csv(raw, rev, report)
         rows = rows.assign(step=step, source=rev.file)
@@ -470,4 +535,37 @@ def load_us_mfn(
         if revs[i].format == "usitc_tariff_database":
             _cross_check(per_file[i], per_file[i + 1], (revs[i], revs[i + 1]), report)
     _parse_coverage(layers, report)
+    _check_revision_dates(raw, revs, report)
     return layers, lines
+
+
+REVISION_DATES = "arifshehab__tariff-rate-tracker/config/revision_dates.csv"
+
+
+def _check_revision_dates(raw: Path, revs: list[Revision], report: ValidationReport) -> None:
+    """Each JSON revision's date is its legal policy date (else its HTS date)."""
+    keyed = [r for r in revs if r.revision_key]
+    if not keyed:
+        return
+    try:
+        table = pd.read_csv(raw / REVISION_DATES, dtype=str).set_index("revision")
+    except (OSError, ValueError, KeyError) as exc:
+        raise SourceError(f"{REVISION_DATES}: cannot read ({exc})") from None
+    wrong = []
+    for rev in keyed:
+        if rev.revision_key not in table.index:
+            wrong.append(f"{rev.revision_key} not listed")
+            continue
+        row = table.loc[rev.revision_key]
+        legal = row.policy_effective_date
+        date = legal if isinstance(legal, str) and legal != "NA" else row.effective_date
+        if date != rev.effective_from.isoformat():
+            wrong.append(f"{rev.revision_key}: {rev.effective_from} vs {date}")
+    report.check(
+        "us_hts_json_revision_dates",
+        len(keyed),
+        len(keyed) - len(wrong),
+        not wrong,
+        "JSON revisions dated by revision_dates.csv policy_effective_date (HTS date if NA)"
+        + (f"; differ: {'; '.join(wrong)}" if wrong else ""),
+    )

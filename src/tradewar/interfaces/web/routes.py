@@ -102,14 +102,18 @@ def build_router(service: Service) -> APIRouter:
             Query(min_length=1, max_length=64, description="ISO country (default: the partner)"),
         ] = None,
         exported: Annotated[IsoDate | None, Query(description="export date, YYYY-MM-DD")] = None,
-        value: Annotated[
-            Number | None, Query(description="USD")
-        ] = None,
-        quantity: Annotated[
-            Number | None, Query(description="specific rates")
-        ] = None,
+        value: Annotated[Number | None, Query(description="USD")] = None,
+        quantity: Annotated[Number | None, Query(description="specific rates")] = None,
         unit: Annotated[
             str | None, Query(min_length=1, max_length=16, description="unit of the quantity")
+        ] = None,
+        claim: Annotated[
+            list[str] | None,
+            Query(max_length=16, description="claimed exclusion heading, e.g. 9903.88.69"),
+        ] = None,
+        content_value: Annotated[
+            float | None,
+            Query(ge=0, le=1e15, allow_inf_nan=False, description="content value, USD"),
         ] = None,
     ) -> JSON:
         field("code", normalize_code, code)
@@ -129,7 +133,10 @@ def build_router(service: Service) -> APIRouter:
                 ("query", "unit" if unit is None else "quantity"),
                 InputError("give quantity and unit together"),
             )
-        shipment = make_shipment(code, importer, org, entered, exported, value, quantity, unit)
+        shipment = field(
+            "claim", make_shipment, code, importer, org, entered, exported, value, quantity,
+            unit, claim, content_value,
+        )  # fmt: skip
         cursors: list[Any] = []
 
         def work() -> dict[str, Any]:
