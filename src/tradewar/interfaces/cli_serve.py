@@ -23,7 +23,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
     time_limit: Annotated[
         float, typer.Option(min=0.1, max=600, help="seconds a request may run")
-    ] = 15.0,
+    ] = 60.0,
     max_upload_mb: Annotated[
         float, typer.Option(min=0.01, max=1024, help="bulk upload limit, MB")
     ] = 10.0,

@@ -54,7 +54,7 @@ SERVING_TABLES: dict[str, str | None] = {
 class Limits:
     """Request limits: wall time per request, body bytes, upload bytes, rows shown."""
 
-    time_s: float = 15.0
+    time_s: float = 60.0
     max_body: int = 64 * 1024
     max_upload: int = 10 * 1024 * 1024
     max_rows: int = 100_000
