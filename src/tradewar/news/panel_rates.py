@@ -164,24 +164,18 @@ def first_day(
     return max(row[0], after) if after else row[0], "layer or total"
 
 
-@lru_cache(maxsize=256)
-def _measure_on(con_id: int, measure_id: str, prefixes: tuple[str, ...]) -> bool:
-    con = _CONS[con_id]
+def measure_on(con: duckdb.DuckDBPyConnection, measure_id: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether measure ``measure_id`` ever applied to a line under ``prefixes``.
+
+    No module-level cache: a cache keyed on the connection would keep the store attached
+    for the life of the process (and an id reused by a later connection would be stale).
+    """
     where = " OR ".join("starts_with(code, ?)" for _ in prefixes)
     row = con.execute(
         f"SELECT count(*) FROM panel WHERE list_contains(measures, ?) AND ({where})",
         [measure_id, *prefixes],
     ).fetchone()
     return bool(row and row[0])
-
-
-_CONS: dict[int, duckdb.DuckDBPyConnection] = {}
-
-
-def measure_on(con: duckdb.DuckDBPyConnection, measure_id: str, prefixes: tuple[str, ...]) -> bool:
-    """Whether measure ``measure_id`` ever applied to a line under ``prefixes``."""
-    _CONS[id(con)] = con
-    return _measure_on(id(con), measure_id, prefixes)
 
 
 def matching(seen: list[Seen], rate: float | None) -> list[Seen]:

@@ -371,6 +371,13 @@ class Record:
             self._panel = open_store(self.path)
         return self._panel
 
+    def release(self) -> None:
+        """Close the panel connection: a store held open in this process would block a
+        later bulk run (DuckDB refuses to ATTACH a file the process already holds)."""
+        if self._panel is not None:
+            self._panel.close()
+            self._panel = None
+
     def coverage(self, importer: str) -> dict[str, Any]:
         """``engine.series.measure_coverage`` with the importer's default weights."""
         if importer not in self._coverage:
@@ -1569,7 +1576,13 @@ def verify_claims(claims: list[Claim], article: Article, store: Path | None = No
     if not claims:
         return []
     rec = record(store)
-    day = _day(article.date)
+    try:
+        return _verify_all(claims, rec, _day(article.date))
+    finally:
+        rec.release()
+
+
+def _verify_all(claims: list[Claim], rec: Record, day: dt.date | None) -> list[Claim]:
     out = []
     for claim in claims:
         check = VERIFIERS.get(claim.kind)
