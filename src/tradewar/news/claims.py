@@ -117,12 +117,16 @@ class _Sentence:
 
 
 def _dates_in(sent: _Sentence) -> list[tuple[int, int, str]]:
-    """Date expressions (relative offsets, text): spaCy DATE entities and month-days."""
+    """Date expressions (relative offsets, text): DATE entities where the Doc has them,
+    the date rules (``dates.find_dates``) and month-days."""
     found: dict[tuple[int, int], str] = {}
     for ent in sent.span.ents:
         if ent.label_ == "DATE":
             s = ent.start_char - sent.span.start_char
             found[(s, s + len(ent.text))] = ent.text
+    for s, e, words in _dates.find_dates(sent.text):
+        if not any(fs < e and s < fe for fs, fe in found):
+            found[(s, e)] = words
     for m in _dates.MONTH_DAY_RE.finditer(sent.text):
         if not any(s <= m.start() < e for s, e in found):
             found[(m.start(), m.end())] = m.group(0)
@@ -457,6 +461,7 @@ def _sentences(docs: Iterable[Doc]) -> list[_Sentence]:
 
 
 _FAMILY = {"tariff_rate_change": "tariff", "tariff_rate": "tariff"}
+_ADDED = ("value_usd", "status", "speaker", "quoted", "adjustment", "list", "product")
 
 
 def _flow_context(claim: Claim, adjusted: bool, china_customs: bool, last: dict[int, Any]) -> None:
@@ -495,7 +500,12 @@ def _merge(rules: list[Claim], generic: list[Claim]) -> list[Claim]:
         ]
         if not over:
             out.append(g)
-        elif _fuller(g, over):
+            continue
+        for c in over:  # the rule's claim keeps its fields; the clause reading adds to them
+            for key in _ADDED:
+                if key in g.fields and c.fields.get(key) is None:
+                    c.fields[key] = g.fields[key]
+        if _fuller(g, over):
             out = [c for c in out if c not in over] + [g]
     return out
 
@@ -534,6 +544,7 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
         )
         generic = _clauses.sentence_claims(sent, ref) + _clauses.event_claims(sent, ref)
         for claim in _merge(found, generic):
+            _clauses.annotate(claim, sent.text, claim.start - sent.start)
             if claim.kind == "trade_flow_change" and "measure" in claim.fields:
                 _flow_context(claim, adjusted, china_customs, last_period)
                 last_period[claim.story] = claim.fields.get("period")

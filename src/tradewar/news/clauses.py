@@ -64,7 +64,8 @@ _TAX = re.compile(r"\btax(?:es|ed|ing)?\b", re.I)
 CHANGE = re.compile(
     r"\b(?:rais\w*|increas\w*|hik\w*|lift\w*|boost\w*|doubl\w*|lower\w*|cut|cuts|cutting|"
     r"reduc\w*|slash\w*|halv\w*|drop\w*|go(?:es)? up|rise|rises|rising|rose|additional|"
-    r"extra|new|fresh|retaliat\w*|will face|subject to|"
+    r"extra|new|fresh|retaliat\w*|will face|subject to|add|adds|added|adding|"
+    r"will (?:impose|levy|slap|put)|"
     r"take effect|go into effect|went into effect|took effect|from \S+ to|suspend\w*|"
     r"cancel\w*|remov\w*|eliminat\w*|lift(?:ed|ing)? )",
     re.I,
@@ -256,7 +257,7 @@ _ACTOR_CODE = {
 
 
 def _code(word: str) -> str | None:
-    w = word.lower()
+    w = re.sub(r"^(?:the|a)\s+", "", word.strip().lower())
     if w in _ACTOR_CODE:
         return _ACTOR_CODE[w]
     if _COUNTRY_WORDS["CN"].fullmatch(word):
@@ -563,6 +564,21 @@ def _claim_span(text: str, a: Anchor, lo: int, hi: int) -> tuple[int, int]:
     while e > a.end and text[e - 1] in " ,;:":
         e -= 1
     return s, e
+
+
+def annotate(claim: Claim, sentence: str, start: int) -> None:
+    """Give a claim found by any rule the ``status`` of its clause and the ``speaker``
+    of quoted speech (``start``: the claim's offset in ``sentence``), where unset."""
+    if claim.kind == "event":
+        return
+    lo, hi = clause_bounds(sentence, start)
+    st = status(sentence[lo:hi], sentence)
+    if st and not claim.fields.get("status"):
+        claim.fields["status"] = st
+    who = speaker(sentence, start)
+    if who and not claim.fields.get("speaker"):
+        claim.fields["speaker"] = who
+        claim.fields["quoted"] = True
 
 
 def sentence_claims(sent: Sentence, ref: str | None) -> list[Claim]:
@@ -873,6 +889,7 @@ _EVENT_RE = re.compile(
     + r")\b|\b(?P<actor2>China|Beijing|Trump|the\s+U\.?S\.?)\s+(?:later\s+)?said\s+it\s+would\s+"
     r"(?P<verb2>stop|halt|suspend|impose|retaliate)\b",
 )
+EVENT_VERB_RE = re.compile(r"\b(?:" + "|".join(EVENT_VERBS) + r")\b", re.I)
 _EVENT_BLOCK = re.compile(r"\b(?:if|whether|unless|could|might|may)\b", re.I)
 
 

@@ -33,6 +33,8 @@ class Segment:
     end: int
     story: int
     text: str
+    parse: bool = True  # False: tokenized only (sentence bounds and rule entities)
+    sentence_starts: tuple[int, ...] = ()  # offsets in ``text`` of its sentences (light)
 
 
 @lru_cache(maxsize=1)
@@ -71,11 +73,26 @@ def parse_tagged(
     """``(doc, tag)`` for each ``(segment, tag)``, in order, batched through ``nlp.pipe``
     (the tag says, e.g., which of several articles a segment belongs to)."""
     nlp = load()
-    pairs = ((s.text, (s, tag)) for s, tag in tagged)
-    for doc, (segment, tag) in nlp.pipe(
-        pairs, as_tuples=True, batch_size=batch_size, n_process=n_process
-    ):
+    items = list(tagged)
+    pairs = ((s.text, (s, tag)) for s, tag in items if s.parse)
+    parsed = nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process)
+    for segment, tag in items:
+        if segment.parse:
+            doc, _ = next(parsed)
+        else:
+            doc = light_doc(nlp, segment)
         yield _attach(doc, segment), tag
+
+
+def light_doc(nlp: Language, segment: Segment) -> Doc:
+    """A Doc of ``segment`` without the statistical models: tokens and the sentence
+    bounds of ``segment.sentence_starts`` (for text the claim rules read, which find
+    their dates by rules, but no parse-based rule needs)."""
+    doc = nlp.make_doc(segment.text)
+    starts = set(segment.sentence_starts) | {0}
+    for tok in doc:
+        tok.is_sent_start = tok.idx in starts or tok.i == 0
+    return doc
 
 
 def parse(

@@ -19,6 +19,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import amounts as _amounts
+from . import clauses as _clauses
+from . import dates as _dates
 from . import events as _ev
 from . import nlp as _nlp
 from .claims import extract_claims
@@ -62,9 +65,82 @@ CUE = re.compile(
 )
 
 
+# A sentence the parse-based event rules can use: it has one of their trigger words.
+EVENT_CUE = re.compile(
+    r"\b(?:"
+    + "|".join(
+        _stem(w)
+        for w in sorted(set(_ev.NOUN_TRIGGERS) | set(_ev.VERB_TRIGGERS) | set(_ev.TRIGGER_WORDS))
+    )
+    + "|"
+    + "|".join(_IRREGULAR)
+    + r")|"
+    + _ev.CYBER.pattern,
+    re.I,
+)
+# A sentence the clause rules can use: a figure, a date word or an official act.
+CLAIM_CUE = re.compile(
+    r"\d|[$%€£¥]|\bUSD|\bper\s?cent|\b(?:"
+    + "|".join(_amounts.WORD_NUMBERS)
+    + r"|today|tomorrow|yesterday|tonight|week|month|year|Monday|Tuesday|Wednesday|Thursday|"
+    r"Friday|Saturday|Sunday|deadline|truce|cease-?fire)\b|"
+    + _dates._MONTH_RE
+    + r"|"
+    + _clauses.EVENT_VERB_RE.pattern,
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9$])")
+_ABBREV = re.compile(
+    r"(?:\b(?:U\.S|U\.K|U\.N|Mr|Mrs|Ms|Dr|St|Jr|Sr|No|Inc|Corp|Co|Ltd|Gov|Sen|Rep|Gen|vs|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|a\.m|p\.m|e\.g|i\.e)|\b[A-Z])$"
+)
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Offsets where sentences of ``text`` start (a full stop, ! or ? before a capital,
+    not after an abbreviation or an initial)."""
+    starts = [0]
+    for m in _SENTENCE_END.finditer(text):
+        if m.group(0)[0] == "." and _ABBREV.search(text[max(0, m.start() - 5) : m.start()]):
+            continue
+        starts.append(m.end())
+    return starts
+
+
+def routed(article: Article) -> Iterator[Segment]:
+    """The pieces of the article to read: each paragraph's sentences that can hold a
+    claim or an event, in runs; a run with an event trigger is parsed, other runs are
+    only tokenized (``Segment.parse`` False); sentences with no cue are skipped."""
+    for seg in segments(article):
+        if not CUE.search(seg.text):
+            continue
+        starts = sentence_starts(seg.text)
+        bounds = list(zip(starts, [*starts[1:], len(seg.text)], strict=True))
+        runs: list[tuple[int, int, bool, list[int]]] = []
+        for a, b in bounds:
+            piece = seg.text[a:b]
+            route = True if EVENT_CUE.search(piece) else False if CLAIM_CUE.search(piece) else None
+            if route is None:
+                continue
+            if runs and runs[-1][1] == a and runs[-1][2] == route:
+                runs[-1] = (runs[-1][0], b, route, [*runs[-1][3], a])
+            else:
+                runs.append((a, b, route, [a]))
+        for a, b, route, inner in runs:
+            text = seg.text[a:b].rstrip()
+            yield Segment(
+                seg.start + a,
+                seg.start + a + len(text),
+                seg.story,
+                text,
+                route,
+                tuple(x - a for x in inner),
+            )
+
+
 def parsable(article: Article) -> Iterator[Segment]:
-    """The article's segments that can hold a claim or an event (see ``CUE``)."""
-    return (s for s in segments(article) if CUE.search(s.text))
+    """The article's pieces to read (see ``routed``)."""
+    return routed(article)
 
 
 def _events(article: Article, docs: list[Doc]) -> list[Event]:

@@ -1,0 +1,183 @@
+"""Issue 13 phenomena on sentences written for these tests: every quantity found, its
+kind and fields from its clause, hypotheticals and quotes, non-claims rejected."""
+
+from __future__ import annotations
+
+import pytest
+
+from tradewar.news import amounts, dates, nlp, pipeline
+from tradewar.news.claims import extract_claims
+from tradewar.news.reader import read_article
+
+
+def claims_of(text: str, date: str = "2019-05-06"):
+    article = read_article(text, "test", date=date)
+    out = extract_claims(article, list(nlp.parse(pipeline.parsable(article))))
+    for c in out:
+        assert article.text[c.start : c.end] == c.text
+    return out
+
+
+def kinds(text: str, date: str = "2019-05-06") -> dict[str, list]:
+    out: dict[str, list] = {}
+    for c in claims_of(text, date):
+        out.setdefault(c.kind, []).append(c)
+    return out
+
+
+# --------------------------------------------------------------------------- quantities
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "currency", "high"),
+    [
+        ("a $34bn list", 34e9, "USD", None),
+        ("US$16 billion of parts", 16e9, "USD", None),
+        ("200 billion dollars of goods", 200e9, "USD", None),
+        ("narrowed to $$9.4 billion", 9.4e9, "USD", None),
+        ("¥100 billion of bonds", 100e9, "CNY", None),
+        ("£56bn of imports", 56e9, "GBP", None),
+        ("€3 billion", 3e9, "EUR", None),
+        ("some $40-50 billion a year", 40e9, "USD", 50e9),
+        ("$16 or $17 billion at most", 16e9, "USD", 17e9),
+        ("between $40 billion and $50 billion", 40e9, "USD", 50e9),
+    ],
+)
+def test_money_in_any_format(text, value, currency, high):
+    (m,) = amounts.find_money(text)
+    assert m.value == pytest.approx(value) and m.currency == currency and m.high == high
+    assert (m.value_usd is not None) == (currency == "USD")
+
+
+def test_two_amounts_joined_by_and_are_not_a_range():
+    found = amounts.find_money("$77 billion in machinery and $32 billion in crops")
+    assert [m.value for m in found] == [77e9, 32e9]
+    assert [m.value for m in amounts.find_money("rose $0.7 billion to $38.2 billion")] == [
+        0.7e9,
+        38.2e9,
+    ]
+
+
+def test_percent_ranges_lists_shared_units_and_points():
+    assert [p.value for p in amounts.find_percents("rates of 5–25%")] == [0.05, 0.25]
+    assert [p.value for p in amounts.find_percents("duties of 30%, 15%, 10% and 5%")] == [
+        0.30,
+        0.15,
+        0.10,
+        0.05,
+    ]
+    assert [p.value for p in amounts.find_percents("the 20 and ten percent levies")] == [
+        0.20,
+        0.10,
+    ]
+    (pts,) = amounts.find_percents("cut by 91 percentage points")
+    assert pts.points and pts.value == pytest.approx(0.91)
+
+
+def test_counts_of_products_and_lines_not_years():
+    found = amounts.find_counts("It covers 812 products and almost 3,500 tariff lines.")
+    assert [(c.value, c.noun) for c in found] == [(812, "products"), (3500, "tariff lines")]
+    assert [c.value for c in amounts.find_counts("exempts 9 and six types of goods")] == [9, 6]
+    assert amounts.find_counts("the 2018 products list") == []
+
+
+def test_durations_and_number_strings_never_crash_the_date_rules():
+    # the '172800' class of bug: a duration read as a date (seconds) must give no date
+    for text in ("within 48 hours", "in 172800 seconds", "48 hours later", "2 weeks"):
+        r = dates.resolve(text, "2019-05-06")
+        assert r is None or dates.to_date(r.date) is not None
+    assert [w for _, _, w in dates.find_dates("due August 3-5, 2021, or next week")] == [
+        "August 3-5, 2021",
+        "next week",
+    ]
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def test_goods_value_with_the_importer_and_origin():
+    (g,) = kinds("Beijing slapped duties on a $21 billion list of U.S. goods.")[
+        "goods_value_covered"
+    ]
+    assert g.fields["value_usd"] == 21e9
+    assert (g.fields["importer"], g.fields["origin"]) == ("CN", "US")
+
+
+def test_rate_change_with_effective_date_from_a_relative_date():
+    (c,) = kinds("Washington will add border taxes of 15% on Chinese goods from next week.")[
+        "tariff_rate_change"
+    ]
+    assert c.fields["to_rate"] == 0.15
+    assert (c.fields["importer"], c.fields["origin"]) == ("US", "CN")
+    assert c.fields["effective_date"] == "2019-05-13"  # the Monday of next week
+
+
+def test_from_to_rates_and_points():
+    (c,) = kinds("Beijing said it will lower tariffs on U.S. goods from 60% to 20%.")[
+        "tariff_rate_change"
+    ]
+    assert (c.fields["from_rate"], c.fields["to_rate"]) == (0.60, 0.20)
+    (p,) = kinds("Both sides cut their duties by 40 percentage points.")["tariff_rate_change"]
+    assert p.fields["change"] == pytest.approx(-0.40)
+
+
+def test_hypotheticals_and_negations_are_not_applied_rates():
+    for text in (
+        "Washington could raise the levy on Chinese steel to 35% if talks fail.",
+        "The White House threatened tariffs of 35% on Chinese steel.",
+        "The administration would not raise tariffs to 35 percent on Chinese steel.",
+    ):
+        found = [c for c in claims_of(text) if c.kind.startswith("tariff")]
+        assert found and all(c.fields.get("status") == "threatened" for c in found), text
+
+
+def test_quoted_speech_is_a_claim_with_its_speaker():
+    text = "“China pays a 30% tariff on our cars,” Trump said at the rally."
+    (c,) = [c for c in claims_of(text) if c.kind.startswith("tariff")]
+    assert c.fields["speaker"] == "Trump" and c.fields["quoted"] is True
+
+
+def test_trade_figures_with_reporter_period_and_comparison():
+    (f,) = kinds("U.S. exports to China fell 18% to $7.1 billion in June from a year earlier.")[
+        "trade_flow_change"
+    ]
+    assert f.fields["flow"] == "us_exports_to_china"
+    assert f.fields["change"] == pytest.approx(-0.18) and f.fields["value_usd"] == 7.1e9
+    assert f.fields["period"] == "2018-06" and f.fields["comparison"] == "yoy"
+    (b,) = kinds("China's trade surplus with the United States widened to $29.9 billion.")[
+        "trade_flow_change"
+    ]
+    assert (b.fields["measure"], b.fields["reporter"]) == ("balance", "CN")
+
+
+def test_purchase_pledge():
+    (p,) = kinds("China agreed to buy an extra $45 billion of American farm goods.")[
+        "purchase_commitment"
+    ]
+    assert (p.fields["buyer"], p.fields["seller"], p.fields["amount_usd"]) == ("CN", "US", 45e9)
+
+
+def test_deadlines_from_dates_and_periods():
+    k = kinds("The new duties will take effect on June 15. The pause will last 60 days.")
+    assert {c.fields.get("date") for c in k["deadline"]} >= {"2019-06-15"}
+    assert any(c.fields.get("duration_days") == 60 for c in k["deadline"])
+
+
+def test_reported_official_acts_are_events():
+    (e,) = kinds("On March 5, the Commerce Ministry announced new export controls.", "2019-03-08")[
+        "event"
+    ]
+    assert e.fields["actor"] == "CN" and e.fields["date"] == "2019-03-05"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Dow fell 2.1% and the Nasdaq lost 3% on the news.",
+        "The yuan weakened past 7.1 per dollar.",
+        "China's GDP growth slowed to 6.2% in the second quarter.",
+        "Read more: 10 things to know. Posted 3 hours ago.",
+    ],
+)
+def test_numbers_that_are_not_claims(text):
+    assert [c for c in claims_of(text) if c.kind != "event"] == []
