@@ -21,7 +21,8 @@ from .schema import Claim, Evidence
 NOTICE_LAG = dt.timedelta(days=7)
 
 
-def _day(value: Any) -> dt.date | None:
+def iso_day(value: Any) -> dt.date | None:
+    """The ISO date at the start of a string, or None."""
     if not isinstance(value, str):
         return None
     try:
@@ -33,13 +34,13 @@ def _day(value: Any) -> dt.date | None:
 def _target(claim: Claim, article_day: dt.date | None) -> tuple[dt.date, int, str] | None:
     """(date, tolerance in days, how it was found)."""
     f = claim.fields
-    day = _day(f.get("date"))
+    day = iso_day(f.get("date"))
     if day is not None:
         return day, 0, f"the date stated ({f.get('date_text') or day})"
     days = f.get("duration_days")
     if not isinstance(days, int | float):
         return None
-    start = _day(f.get("start_date"))
+    start = iso_day(f.get("start_date"))
     if start is not None:
         return start + dt.timedelta(days=int(days)), 1, f"{start} + {int(days)} days"
     if article_day is None:
@@ -76,7 +77,7 @@ def check_date(claim: Claim, rec: Any, article_day: dt.date | None) -> Claim | N
                     )
                 )
         for h in m.history:
-            planned, announced = _day(h.get("planned_from")), _day(h.get("announced"))
+            planned, announced = iso_day(h.get("planned_from")), iso_day(h.get("announced"))
             if planned is None or not lo <= planned <= hi:
                 continue
             if article_day and announced and announced > article_day + NOTICE_LAG:
@@ -93,7 +94,7 @@ def check_date(claim: Claim, rec: Any, article_day: dt.date | None) -> Claim | N
             )
     for e in rec.known_events():
         for key in ("date", "date_end"):
-            d = _day(str(e.get(key) or ""))
+            d = iso_day(str(e.get(key) or ""))
             if d is not None and lo <= d <= hi:
                 evidence.append(
                     Evidence(

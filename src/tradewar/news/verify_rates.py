@@ -21,18 +21,22 @@ from typing import Any
 
 from . import panel_rates as pr
 from .schema import Claim, Evidence, Reading, Verdict
+from .verify_dates import iso_day
 
 TOLERANCE = "rates equal within 0.05 percentage points, layer, additional total or total"
 SOURCE = "store table panel (every line's layers and totals by dated window)"
 
 
-def _day(value: Any) -> dt.date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+def _plan_evidence(m: Any, h: dict[str, Any]) -> Evidence:
+    """The evidence of an announced (planned) step ``h`` of measure ``m``."""
+    return Evidence(
+        statistic=f"{m.id}: announced {h.get('announced')}",
+        value={"rate": h.get("rate"), "planned_from": h.get("planned_from")},
+        unit="fraction",
+        source=m.source,
+        citation=h.get("citation"),
+        tolerance=TOLERANCE,
+    )
 
 
 def _pct(rate: float | None) -> str:
@@ -88,7 +92,7 @@ def _announced(
             h
             for h in m.history
             if any(abs(r - rate) <= pr.TOL for r in _rates(h.get("rate")))
-            and (by is None or (_day(str(h.get("announced"))) or dt.date.max) <= by)
+            and (by is None or (iso_day(str(h.get("announced"))) or dt.date.max) <= by)
         ]
         if hist:
             out.append((m, hist[0]))
@@ -110,7 +114,7 @@ def check_rate(claim: Claim, rec: Any, article_day: dt.date | None) -> Claim | N
     rate = claim.fields.get("rate")
     if not isinstance(rate, int | float):
         return None
-    day = _day(claim.fields.get("effective_date")) or article_day
+    day = iso_day(claim.fields.get("effective_date")) or article_day
     pairs = _pairs(claim)
     if day is None or not pairs:
         return None
@@ -138,16 +142,7 @@ def check_rate(claim: Claim, rec: Any, article_day: dt.date | None) -> Claim | N
         plans = _announced(rec, importer, float(rate), article_day, prefixes)
         if plans:
             m, h = plans[0]
-            ev = [
-                Evidence(
-                    statistic=f"{m.id}: announced {h.get('announced')}",
-                    value={"rate": h.get("rate"), "planned_from": h.get("planned_from")},
-                    unit="fraction",
-                    source=m.source,
-                    citation=h.get("citation"),
-                    tolerance=TOLERANCE,
-                )
-            ]
+            ev = [_plan_evidence(m, h)]
             return _done(claim, "supported", f"{_pct(rate)} as announced (a plan)", ev)
     when = pr.first_day(rec.panel(), importer, origin, float(rate), prefixes, near=day)
     seen = pr.rates_on(rec.panel(), importer, origin, day, prefixes)
@@ -177,7 +172,7 @@ def check_rate_change(claim: Claim, rec: Any, article_day: dt.date | None) -> Cl
         return None
     prefixes = _prefixes(claim)
     con = rec.panel()
-    due = _day(claim.fields.get("effective_date"))
+    due = iso_day(claim.fields.get("effective_date"))
     status = claim.fields.get("status")
     for importer, origin in pairs:
         if not isinstance(to, int | float):
@@ -232,16 +227,7 @@ def check_rate_change(claim: Claim, rec: Any, article_day: dt.date | None) -> Cl
         plans = _announced(rec, importer, float(to), article_day, prefixes)
         if plans:
             m, h = plans[0]
-            ev = [
-                Evidence(
-                    statistic=f"{m.id}: announced {h.get('announced')}",
-                    value={"rate": h.get("rate"), "planned_from": h.get("planned_from")},
-                    unit="fraction",
-                    source=m.source,
-                    citation=h.get("citation"),
-                    tolerance=TOLERANCE,
-                )
-            ]
+            ev = [_plan_evidence(m, h)]
             return _done(claim, "supported", f"{_pct(to)} as announced ({status})", ev)
     day = due or article_day
     when = pr.first_day(con, importer, origin, float(to), prefixes, near=day) if day else None
