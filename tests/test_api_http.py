@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tradewar import api, api_series
+from tradewar import api
+from tradewar.api import series as api_series
 from tradewar.errors import StoreError
 from tradewar.interfaces.web import Limits, create_app
 from tradewar.interfaces.web.routes import capabilities
@@ -407,9 +408,9 @@ def test_landed_capabilities_are_not_pending(client):
     assert client.get("/api/timeline", params={"from": "2019-05-01"}).status_code == 200
 
 
-@pytest.mark.skipif(not POLICY_WIRED, reason="tradewar.api_policy has not landed")
+@pytest.mark.skipif(not POLICY_WIRED, reason="tradewar.api.policy has not landed")
 def test_commitments(client, real_store):
-    from tradewar import api_policy
+    from tradewar.api import policy as api_policy
 
     response = client.get("/api/commitments", params={"through": "2020-06"})
     assert response.status_code == 200, response.text
@@ -424,7 +425,7 @@ def test_commitments(client, real_store):
     _error(client.get("/api/commitments", params={"prorate": "x"}), 422, ["query", "prorate"])
 
 
-@pytest.mark.skipif(not POLICY_WIRED, reason="tradewar.api_policy has not landed")
+@pytest.mark.skipif(not POLICY_WIRED, reason="tradewar.api.policy has not landed")
 def test_scenarios(client):
     shipped = client.get("/api/scenarios").json()
     assert "no-deal-march-2019" in {s["name"] for s in shipped}
@@ -454,7 +455,7 @@ AP_STORY = DOCUMENTS / "001_12f69727ac1a6bf2.txt"
 @pytest.mark.skipif(not CAPS["article_check"], reason="the article checker has not landed")
 @pytest.mark.skipif(not AP_STORY.is_file(), reason="shared example articles not found")
 def test_article_check(client, real_store):
-    from tradewar import api_news
+    from tradewar.api import news as api_news
 
     text = AP_STORY.read_text(encoding="utf-8")
     response = client.post("/api/articles/check", json={"text": text, "date": "2019-02-20"})
@@ -495,7 +496,7 @@ def test_article_check(client, real_store):
 
 @pytest.mark.skipif(not CAPS["timeline"], reason="the timeline has not landed")
 def test_timeline(client, real_store):
-    from tradewar import api_news
+    from tradewar.api import news as api_news
 
     response = client.get("/api/timeline", params={"from": "2018-12-01", "to": "2019-06-30"})
     assert response.status_code == 200, response.text

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tradewar import api, api_check
+from tradewar import api
+from tradewar.api import check as api_check
 from tradewar.engine.check_engine import CAUSES, SOURCES_MD
 
 BIN = Path(sys.executable).with_name("tradewar")

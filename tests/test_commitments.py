@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tradewar import api_policy
+from tradewar.api import policy as api_policy
 from tradewar.config import raw_dir
 from tradewar.data.sources.flows import HS6_EXPORTS
 from tradewar.data.store import open_store

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tradewar import api_policy
+from tradewar.api import policy as api_policy
 from tradewar.errors import InputError
 from tradewar.policy import PolicyFileError
 from tradewar.policy import impact as pe

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tradewar import api_refunds
+from tradewar.api import refunds as api_refunds
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 BIN = Path(sys.executable).with_name("tradewar")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tradewar import api_policy
+from tradewar.api import policy as api_policy
 from tradewar.config import REPO_ROOT
 from tradewar.data.sources.us_programs import CARRIED
 from tradewar.model.measures import Step

@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tradewar import api_check, api_series
+from tradewar.api import check as api_check
+from tradewar.api import series as api_series
 from tradewar.config import raw_dir
 
 pytestmark = pytest.mark.realdata

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -436,6 +437,7 @@ def _write(
             "store_version": str(STORE_VERSION),
             "tradewar_version": __version__,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "build_id": uuid.uuid4().hex[:16],  # the store generation every answer names
             "raw_dir": str(raw),
             **sources,
         }

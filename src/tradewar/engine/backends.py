@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ..data.store import attach_path
 from ..errors import InputError
 from .plan import DUCKDB, SCHEDULE_SQL, SCHEDULE_TABLES, SPARK, Dialect, Span
 
@@ -122,7 +123,7 @@ def duckdb_source(path: Path) -> str:
 def load_schedule(con: duckdb.DuckDBPyConnection, store: Path) -> tuple[list[dt.date], list[Span]]:
     """Attach ``store`` as ``s`` and build the schedule tables; return the cut dates and
     the entry-date spans where the export date matters."""
-    con.execute(f"ATTACH '{quote(store)}' AS s (READ_ONLY)")
+    con.execute(f"ATTACH '{quote(attach_path(store))}' AS s (READ_ONLY)")
     con.execute(SCHEDULE_SQL)
     return _cuts_and_spans(con.execute)
 

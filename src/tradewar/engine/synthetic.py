@@ -13,6 +13,8 @@ from typing import Any
 
 import duckdb
 
+from ..data.store import attach_path
+
 PARTITION_KEYS = {"year": "year(entered)", "month": "year(entered) * 100 + month(entered)"}
 CHECKSUM_COLUMNS = (
     "code", "importer", "origin", "entered", "exported", "value", "origin_group",
@@ -25,7 +27,7 @@ def generate_shipments(store: Path, rows: int, out: Path, seed: int = 7) -> None
     schedules, 80 % from the other side of the war, entry dates over 2018-2019."""
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{store}' AS s (READ_ONLY)")
+        con.execute(f"ATTACH '{attach_path(store)}' AS s (READ_ONLY)")
         con.execute(f"SELECT setseed({1 / seed})")
         con.execute("""
             CREATE TEMP TABLE codes AS

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .. import api_check
+from ..api import check as api_check
 from .cli import _json, app, out
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from .. import api_policy
+from ..api import policy as api_policy
 from ..errors import InputError
 from ..guards import check_output
 from ..policy import commitments as _commitments

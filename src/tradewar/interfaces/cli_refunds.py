@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .. import api_refunds
+from ..api import refunds as api_refunds
 from .cli import _json, app, out
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from .. import api_series
+from ..api import series as api_series
 from ..errors import InputError
 from ..guards import check_output
 from .cli import _json, app, out

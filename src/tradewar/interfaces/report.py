@@ -264,7 +264,7 @@ def _averages_section() -> str:
     weights that exist, and the trade covered by each retaliation round."""
     import tempfile
 
-    from .. import api_series
+    from ..api import series as api_series
 
     cn_us = api_series.series("CN", "US")
     cn_other = api_series.series("CN", "other", dates=[p["date"] for p in cn_us])
@@ -359,7 +359,7 @@ COMMITMENT_HEADERS = ["category", "2017 ($bn)", "2020 target ($bn)", "2020 actua
 
 def _commitments_section() -> str:
     """Phase One purchases against the targets, and what the example rules trigger."""
-    from .. import api_policy
+    from ..api import policy as api_policy
 
     result = api_policy.commitments("phase-one", "us-exports", "2020-12")
     rows = [
@@ -394,7 +394,7 @@ def _commitments_section() -> str:
 
 def _scenarios_section() -> str:
     """The shipped scenarios against the baseline, with the impact model's totals."""
-    from .. import api_policy
+    from ..api import policy as api_policy
 
     rows, charts = [], []
     for path in sorted((REPO_ROOT / "scenarios").glob("*.yaml")):
@@ -426,7 +426,7 @@ def _scenarios_section() -> str:
 
 def _articles_section() -> str:
     """The example articles (``config.documents_dir()``) checked, and the merged timeline."""
-    from .. import api_news
+    from ..api import news as api_news
     from ..config import documents_dir
     from ..news.report_html import CSS as NEWS_CSS
     from ..news.report_html import article_fragment, esc, timeline_fragment

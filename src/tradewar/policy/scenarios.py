@@ -49,7 +49,7 @@ from ..data.compile import compile_measure, step_until
 from ..data.report import ValidationReport
 from ..data.sources.scopes import expand_scope
 from ..data.sources.us_programs import CARRIED, supersede
-from ..data.store import open_store
+from ..data.store import attach_path
 from ..engine import series as engine
 from ..errors import InputError, StoreError
 from ..model.measures import HistoryEntry, Measure, MeasureFile, Reference, Scope, Step
@@ -812,10 +812,9 @@ class World:
 
     @classmethod
     def open(cls, store: Path) -> World:
-        check = open_store(store)  # version and readability, with the usual errors
-        check.close()
+        link = attach_path(store)  # version and readability, with the usual errors
         con = duckdb.connect()
-        con.execute(f"ATTACH '{str(store).replace(chr(39), chr(39) * 2)}' AS s (READ_ONLY)")
+        con.execute(f"ATTACH '{str(link).replace(chr(39), chr(39) * 2)}' AS s (READ_ONLY)")
         tables = [
             r[0]
             for r in con.execute(

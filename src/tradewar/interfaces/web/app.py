@@ -68,7 +68,7 @@ class SecurityHeaders:
 
 
 def policy_router(service: Service) -> APIRouter | None:
-    """Commitments and scenarios, when ``tradewar.api_policy`` (issue 4) imports."""
+    """Commitments and scenarios, when ``tradewar.api.policy`` (issue 4) imports."""
     try:
         from . import policy_routes
     except ImportError:

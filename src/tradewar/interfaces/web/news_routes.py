@@ -1,4 +1,4 @@
-"""The article checker and the timeline over HTTP, through ``tradewar.api_news`` (issue 5).
+"""The article checker and the timeline over HTTP, through ``tradewar.api.news`` (issue 5).
 
 Wired only when the news pipeline imports (``available()``); otherwise ``pending.py``
 answers 501 for them. An article is posted as JSON (``text``, optional ``date``) or
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from ... import api_news
+from ...api import news as api_news
 from ...errors import CoverageError, InputError
 from .errors import FieldError
 from .fields import IsoDate

@@ -1,7 +1,7 @@
 """Endpoints whose capability has not landed: they validate their input and answer 501.
 
 The article checker and the timeline of events have no engine in tradewar yet (nor
-commitments and scenarios when ``tradewar.api_policy`` does not import). Their
+commitments and scenarios when ``tradewar.api.policy`` does not import). Their
 endpoints exist so the interface is visible, and each answers ``501 Not Implemented``
 with a JSON error that says so plainly: no placeholder figures, no fake data.
 """

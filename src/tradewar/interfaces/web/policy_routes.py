@@ -1,4 +1,4 @@
-"""Commitments and scenarios over HTTP, through ``tradewar.api_policy`` (issue 4).
+"""Commitments and scenarios over HTTP, through ``tradewar.api.policy`` (issue 4).
 
 Wired only when ``api_policy`` imports; otherwise ``pending.py`` answers 501 for them.
 A scenario is chosen by the name of a shipped file (``scenarios/<name>.yaml``), from a
@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from ... import api_policy
+from ...api import policy as api_policy
 from ...config import REPO_ROOT
 from ...errors import InputError, TradewarError
 from ...policy import commitments as _commitments

@@ -21,7 +21,9 @@ import duckdb
 import pyarrow.parquet as pq
 from fastapi import APIRouter, File, Query, UploadFile
 
-from ... import api, api_refunds, api_series
+from ... import api
+from ...api import refunds as api_refunds
+from ...api import series as api_series
 from ...codes import normalize_code
 from ...countries import normalize_country
 from ...data.store import check_date
@@ -34,7 +36,7 @@ from .render import JSON
 from .service import Service
 
 try:  # the 2024 engine check (issue 5); the service works without it
-    from ... import api_check
+    from ...api import check as api_check
 except ImportError:  # pragma: no cover - depends on what has landed
     api_check = None  # type: ignore[assignment]
 

@@ -1,26 +1,29 @@
-"""The Python facade: one function per capability, plain dicts and frames out.
+"""The core capabilities: build, one shipment's duty, bulk, schedules and lists.
 
-The CLI, the tour report and (later) the HTTP service call these functions only.
+Heavy modules (pandas, the build, the bulk plan) are imported inside the functions
+that use them, so a one-off lookup from the command line loads only what it needs.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from ..codes import normalize_code
+from ..config import authored_dir, raw_dir, store_path
+from ..countries import importer_code, normalize_country
+from ..data.store import open_store
+from ..engine.lists import measure_lists
+from ..engine.schedule import product_schedule
+from ..engine.shipment import make_shipment
+from ..errors import InputError
+from .engine import engine
 
-from .codes import normalize_code
-from .config import authored_dir, raw_dir, store_path
-from .countries import importer_code, normalize_country
-from .data.build import BuildResult, Progress, build_store
-from .data.store import open_store
-from .engine.bulk import BulkResult, bulk_duty, input_relation
-from .engine.duty import compute_duty
-from .engine.lists import measure_lists
-from .engine.schedule import product_schedule
-from .engine.shipment import make_shipment
-from .errors import InputError
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..data.build import BuildResult, Progress
+    from ..engine.bulk import BulkResult
 
 
 def build(
@@ -31,6 +34,8 @@ def build(
 ) -> BuildResult:
     """Compile the raw sources into the store (atomically), after checking them against
     data/manifest.json (``allow_changed_sources`` builds from differing files, reported)."""
+    from ..data.build import build_store
+
     return build_store(
         raw or raw_dir(), target or store_path(), authored_dir(), progress, allow_changed_sources
     )
@@ -55,11 +60,7 @@ def duty(
     shipment = make_shipment(
         code, importer, origin, entered, exported, value, quantity, unit, claims, content_value
     )
-    con = open_store(store)
-    try:
-        return compute_duty(con, shipment)
-    finally:
-        con.close()
+    return engine(store).duty(shipment)
 
 
 def duty_frame(shipments: pd.DataFrame, store: Path | None = None) -> pd.DataFrame:
@@ -68,6 +69,10 @@ def duty_frame(shipments: pd.DataFrame, store: Path | None = None) -> pd.DataFra
     Rejected rows come back too, with ``reason`` set and no rates.
     """
     import tempfile
+
+    import pandas as pd
+
+    from ..engine.bulk import bulk_duty
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.parquet"
@@ -93,6 +98,8 @@ def bulk(
 ) -> BulkResult:
     """Rate a file or directory of shipments into Parquet, on DuckDB or Spark
     (see ``engine.bulk.bulk_duty`` for partitioning and the aggregate)."""
+    from ..engine.bulk import bulk_duty
+
     path = store or store_path()
     open_store(path).close()  # fail fast with a clear message
     return bulk_duty(
@@ -103,6 +110,8 @@ def bulk(
 
 def check_bulk_input(input_path: Path, store: Path | None = None, glob: bool = False) -> None:
     """Fail fast, before any work, on a missing store or an unreadable input."""
+    from ..engine.bulk import input_relation
+
     open_store(store).close()
     if not glob:
         input_relation(input_path)
@@ -141,11 +150,15 @@ def schedule_frame(
     code: str, importer: str = "US", origin: str | None = None, store: Path | None = None
 ) -> pd.DataFrame:
     """A product's dated layers as a pandas frame (one row per layer step)."""
+    import pandas as pd
+
     return pd.DataFrame(schedule(code, importer, origin, store)["layers"])
 
 
 def lists_frame(importer: str | None = None, store: Path | None = None) -> pd.DataFrame:
     """Lists and rounds as a pandas frame: one row per measure step."""
+    import pandas as pd
+
     rows = [
         {k: v for k, v in m.items() if k not in ("steps", "history", "lines")}
         | {"lines_total": m["lines"]["total"]}

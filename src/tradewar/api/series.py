@@ -1,6 +1,6 @@
 """Python facade for averages, coverage and charts (issue 3): plain dicts out.
 
-    from tradewar import api_series
+    from tradewar.api import series as api_series
     cn = api_series.series("CN", "US", "2018-01-01", "2019-06-30", step="event")
     other = api_series.series("CN", "other", "2018-01-01", "2019-06-30")
     api_series.plot([cn, other], "china.png")
@@ -20,12 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .countries import importer_code
-from .data.store import coverage as store_coverage
-from .data.store import open_store
-from .engine import series as engine
-from .engine.shipment import parse_date
-from .errors import InputError
+from ..countries import importer_code
+from ..data.store import coverage as store_coverage
+from ..data.store import open_store
+from ..engine import series as engine
+from ..engine.shipment import parse_date
+from ..errors import InputError
 
 PLOT_SUFFIXES = (".png", ".svg", ".html")
 LABEL_MIN_PP = 0.05  # label a step with the measures whose part moved by more
@@ -119,7 +119,7 @@ def coverage(importer: str = "CN", weights: str | None = None, store: Path | Non
     spec = engine.resolve_weights(imp, weights)
     con = open_store(store)
     try:
-        from .engine.lists import schedule_coverage
+        from ..engine.lists import schedule_coverage
 
         result = engine.measure_coverage(con, imp, spec)
         result["schedule_coverage"] = schedule_coverage(con, imp)
@@ -155,8 +155,8 @@ def piie_check(weights: Sequence[str] = PIIE_WEIGHTS, store: Path | None = None)
     a secondary source); each option reports ours, PIIE's, the difference and whether
     it lies within the tolerance.
     """
-    from .config import authored_dir
-    from .data.yamlload import load_yaml
+    from ..config import authored_dir
+    from ..data.yamlload import load_yaml
 
     bench = load_yaml(authored_dir() / PIIE_US_FILE)
     tolerance = float(bench["tolerance_pp"])

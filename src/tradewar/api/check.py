@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from .config import raw_dir, store_path
-from .data.store import open_store
-from .engine import check_engine as _check
-from .errors import StoreError
+from ..config import raw_dir, store_path
+from ..data.store import open_store
+from ..engine import check_engine as _check
+from ..errors import StoreError
 
 
 def check_engine(

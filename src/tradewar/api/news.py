@@ -1,6 +1,6 @@
 """Python facade for the article checker and the timeline (issue 5): plain dicts out.
 
-    from tradewar import api_news
+    from tradewar.api import news as api_news
     checked = api_news.check_text(open("article.txt").read(), date="2019-02-19")
     checked["claims"][0]["verdict"], checked["claims"][0]["evidence"]
     api_news.check_html(checked)            # the self-contained HTML report
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import documents_dir
-from .errors import InputError
+from ..config import documents_dir
+from ..errors import InputError
 
 DOCUMENT_SUFFIXES = (".txt", ".html", ".htm")
 
@@ -36,7 +36,7 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def _checked_model(checked: Any) -> Any:
-    from .news.schema import CheckedArticle
+    from ..news.schema import CheckedArticle
 
     if isinstance(checked, CheckedArticle):
         return checked
@@ -51,7 +51,7 @@ def check_text(
 ) -> dict[str, Any]:
     """Read, extract and verify one article (plain text or HTML): the CheckedArticle as a
     dict (``article``, ``claims`` with verdicts and evidence, ``events``, ``summary``)."""
-    from .news import pipeline
+    from ..news import pipeline
 
     checked = _call(pipeline.check_text, text, date=date, source=source, store=store)
     return _checked_model(checked).model_dump(mode="json")
@@ -67,7 +67,7 @@ def check_file(path: str | Path, date: str | None = None, store: Path | None = N
 
 def check_html(checked: dict[str, Any] | Any) -> str:
     """The self-contained HTML report of a checked article (dict or CheckedArticle)."""
-    from .news.report_html import render_checked
+    from ..news.report_html import render_checked
 
     return render_checked(_checked_model(checked))
 
@@ -95,7 +95,7 @@ def timeline(
 ) -> list[dict[str, Any]]:
     """The merged timeline: the schedule's dated measures with the curated and extracted
     events (``news.timeline.build_timeline``), each item a dict."""
-    from .news import timeline as _timeline
+    from ..news import timeline as _timeline
 
     articles = [_checked_model(c) for c in checked] if checked is not None else None
     items = _call(_timeline.build_timeline, start=start, end=end, store=store, articles=articles)

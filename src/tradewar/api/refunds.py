@@ -1,6 +1,6 @@
 """Python facade of IEEPA refunds (``tradewar refunds``, ``POST /api/refunds``).
 
-    from tradewar import api_refunds
+    from tradewar.api import refunds as api_refunds
     r = api_refunds.refunds("entries.csv", "refunds.parquet")
     r["total_ieepa_duty"], r["by_month"], r["by_heading"], r["entries"], r["rejected"]
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .config import store_path
-from .data.store import open_store
-from .engine.refunds import refunds as _refunds
+from ..config import store_path
+from ..data.store import open_store
+from ..engine.refunds import refunds as _refunds
 
 
 def refunds(

@@ -1,7 +1,7 @@
 """Python facade for commitments, enforcement rules, scenarios and the impact model
 (issue 4): plain dicts out.
 
-    from tradewar import api_policy
+    from tradewar.api import policy as api_policy
     api_policy.commitments("phase-one", basis="us-exports", through="2020-12")
     api_policy.enforce("rules/phase-one-review.yaml")
     api_policy.scenario_run("scenarios/no-deal-march-2019.yaml")
@@ -15,11 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .data.store import open_store
-from .policy import commitments as _commitments
-from .policy import enforcement as _enforcement
-from .policy import impact as _impact
-from .policy import scenarios as _scenarios
+from ..data.store import open_store
+from ..policy import commitments as _commitments
+from ..policy import enforcement as _enforcement
+from ..policy import impact as _impact
+from ..policy import scenarios as _scenarios
 
 
 def agreements() -> list[dict[str, Any]]:
