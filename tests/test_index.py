@@ -20,8 +20,8 @@ from tradewar.engine.backends import DuckDBBackend
 from tradewar.engine.duty import compute_duty
 from tradewar.engine.index import ScheduleIndex
 from tradewar.engine.plan import rated_sql, shipments_sql
+from tradewar.engine.samples import STRATA, panel_shipments
 from tradewar.engine.shipment import make_shipment
-from tradewar.engine.synthetic import STRATA, panel_shipments
 from tradewar.errors import TradewarError
 
 pytestmark = pytest.mark.realdata

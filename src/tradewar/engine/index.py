@@ -72,7 +72,7 @@ class Columns:
         values: dict[str, list[Any]] = {n: [] for n in self.names}
         keys = {n: np.empty(len(self.rowid), np.int32) for n in self.names}
         reader = con.execute(f"SELECT rowid AS _rowid, {cols} FROM {table}").fetch_record_batch(
-            100_000
+            50_000
         )
         for batch in reader:
             at = place[batch.column(0).to_numpy()]
