@@ -187,6 +187,8 @@ def test_full_answers_equal_sql(sampled: list[dict], indexed: Any) -> None:
         ("0101.21.00.00", "CN", "US", "2019-06-20"),  # not a CN line
         ("8471.70.11", "CN", "US", "2018-03-01"),  # a 2025 CN line before it existed
         ("0201.20.50.55", "US", "CN", "2025-03-01"),  # a US line after it ended
+        ("8703.60.00.00", "CN", "US", "2021-03-01"),  # a 2018 CN line: 12 of 28 successors
+        ("7225.30.00.00", "CN", "JP", "2024-03-01"),  # a 2018 CN line: its successors
     ],
 )
 def test_errors_equal_sql(

@@ -13,7 +13,7 @@ import duckdb
 
 from ..codes import format_code
 from .expressions import evaluate, parse_rate
-from .lookups import RowSource, SqlSource, missing_code
+from .lookups import RowSource, SqlSource
 from .shipment import Shipment
 
 if TYPE_CHECKING:
@@ -37,15 +37,14 @@ def compute_duty(
     """The explained duty on shipment ``s``; raises ``TradewarError`` on bad input.
 
     With ``index`` (``index.ScheduleIndex.load(con)``) the rows come from the compiled
-    index and no SQL runs unless the code has no panel row (the error is explained by
-    SQL); the answer is the same either way.
+    index and no SQL runs; the answer (or the error) is the same either way.
     """
     source: RowSource = index if index is not None else SqlSource(con)
     source.check_date(s.importer, s.entered, "entry")
     exported = s.exported or s.entered
     row = source.panel_row(s, exported)
     if row is None:
-        raise missing_code(con, s)
+        raise source.missing_code(s)
     warnings: list[str] = []
     result: dict[str, Any] = {
         "code": s.code,

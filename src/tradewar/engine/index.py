@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from ..data.store import check_span
 from ..errors import StoreError
-from .lookups import LEAF_LINES, layer_prefixes
+from .lookups import LEAF_LINES, layer_prefixes, missing_code_error
 from .shipment import Shipment
 
 EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -47,6 +47,10 @@ assert "ORDER BY p.code" in LEAF_LINES  # leaf lines come out in code order, as 
 
 def _day(day: dt.date) -> int:
     return day.toordinal() - EPOCH
+
+
+def _date(day: int) -> dt.date:
+    return dt.date.fromordinal(day + EPOCH)
 
 
 class Columns:
@@ -171,6 +175,14 @@ class ScheduleIndex:
                 "SELECT importer, cov_from, cov_until FROM coverage"
             ).fetchall()
         }
+        try:
+            links = con.execute(
+                "SELECT old_code, new_code, method FROM cn_code_links ORDER BY old_code"
+            ).fetchall()
+        except duckdb.Error:  # a store built before the table existed
+            links = []
+        self._old_codes = np.array([old for old, _n, _m in links], dtype=str)
+        self._links = [(new, method) for _o, new, method in links]
         rules = con.execute(
             "SELECT kind, target_group, heading, rule_id, citation FROM stack_rules "
             "ORDER BY rule_id"
@@ -295,6 +307,26 @@ class ScheduleIndex:
 
     def excluded_rule(self, group: str | None) -> tuple[str, str] | None:
         return self._exclusions.get(group) if group is not None else None
+
+    def missing_code(self, s: Shipment) -> Exception:
+        slices = self._slices.get((s.importer, s.origin_group))
+        j = slices.position.get(s.code) if slices else None
+        if slices is None or j is None:
+            return missing_code_error(s, None, [])
+        a, b = slices.starts[j], slices.starts[j + 1]
+        first, last = self._pf[a:b], self._pu[a:b]
+        first, last = first[first != HIGH], last[last != LOW]  # min and max skip NULL
+        known = (
+            _date(int(first.min())) if len(first) else None,
+            _date(int(last.max())) if len(last) else None,
+        )
+        return missing_code_error(s, known, self._successors(s.code))
+
+    def _successors(self, code: str) -> list[tuple[str, str]]:
+        """China's 2025 lines linked to the lines under ``code`` (``cn_code_links``)."""
+        lo = int(np.searchsorted(self._old_codes, code, "left"))
+        hi = int(np.searchsorted(self._old_codes, code + "~", "left"))
+        return sorted(set(self._links[lo:hi]))[:12]
 
     def nbytes(self) -> int:
         """Bytes held by the index's arrays (the Python values and dicts come on top)."""

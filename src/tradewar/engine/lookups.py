@@ -3,13 +3,13 @@
 ``RowSource`` is what ``duty.compute_duty`` asks for: the stacked panel row, the layer
 rows, a description, coverage, the stacking rules and the lines under a parent code.
 ``SqlSource`` answers each with a query on the store; ``index.ScheduleIndex`` answers
-the same questions from a compiled, in-memory form of the same tables. The errors for
-a code with no panel row (rare) are always explained by SQL (``missing_code``).
+the same questions from a compiled, in-memory form of the same tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from typing import Any, Protocol
 
 import duckdb
@@ -83,6 +83,9 @@ class RowSource(Protocol):
 
     def excluded_rule(self, group: str | None) -> tuple[str, str] | None:
         """(rule id, citation) of the first rule that takes layers of ``group`` off."""
+
+    def missing_code(self, s: Shipment) -> Exception:
+        """The error for a shipment whose code has no panel row on the dates."""
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[dict]:
@@ -176,38 +179,38 @@ class SqlSource:
             [group],
         ).fetchone()
 
+    def missing_code(self, s: Shipment) -> Exception:
+        known = self.con.execute(
+            "SELECT min(valid_from), max(valid_until) FROM panel "
+            "WHERE importer = ? AND code = ? AND origin_group = ?",
+            [s.importer, s.code, s.origin_group],
+        ).fetchone()
+        successors: list[tuple[str, str]] = []
+        if s.importer == "CN" and known is not None and known[0] is not None:
+            with suppress(duckdb.Error):  # a store built before the table existed
+                successors = self.con.execute(
+                    "SELECT DISTINCT new_code, method FROM cn_code_links "
+                    "WHERE starts_with(old_code, ?) ORDER BY new_code, method LIMIT 12",
+                    [s.code],
+                ).fetchall()
+        return missing_code_error(s, known, successors)
 
-def missing_code(con: duckdb.DuckDBPyConnection, s: Shipment) -> Exception:
-    """Explain why a code has no panel row on the entry date."""
-    known = con.execute(
-        "SELECT min(valid_from), max(valid_until) FROM panel "
-        "WHERE importer = ? AND code = ? AND origin_group = ?",
-        [s.importer, s.code, s.origin_group],
-    ).fetchone()
+
+def missing_code_error(
+    s: Shipment, known: tuple[Any, Any] | None, successors: list[tuple[str, str]]
+) -> Exception:
+    """Explain why a code has no panel row on the entry date: ``known`` is the first and
+    last day of its rows (None: no row), ``successors`` China's linked 2025 lines."""
     if known is None or known[0] is None:
         return InputError(
             f"code {format_code(s.code)} is not in the {s.importer} schedule "
             f"(no such {len(s.code)}-digit line in the sources)"
         )
+    hint = ""
+    if s.importer == "CN" and successors:
+        codes = ", ".join(f"{format_code(code)} ({method})" for code, method in successors)
+        hint = f"; from 2020 use China's 2025 lines linked to it: {codes}"
     return CoverageError(
         f"code {format_code(s.code)} does not exist in the {s.importer} schedule on "
-        f"{s.entered} (it is a line from {known[0]} to {known[1]}){_successors(con, s)}"
+        f"{s.entered} (it is a line from {known[0]} to {known[1]}){hint}"
     )
-
-
-def _successors(con: duckdb.DuckDBPyConnection, s: Shipment) -> str:
-    """China's 2025 lines that a 2018 code links to (table ``cn_code_links``), as a hint."""
-    if s.importer != "CN":
-        return ""
-    try:
-        found = con.execute(
-            "SELECT DISTINCT new_code, method FROM cn_code_links "
-            "WHERE starts_with(old_code, ?) ORDER BY new_code LIMIT 12",
-            [s.code],
-        ).fetchall()
-    except duckdb.Error:  # a store built before the table existed
-        return ""
-    if not found:
-        return ""
-    codes = ", ".join(f"{format_code(code)} ({method})" for code, method in found)
-    return f"; from 2020 use China's 2025 lines linked to it: {codes}"
