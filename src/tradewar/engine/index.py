@@ -38,10 +38,11 @@ HIGH = np.iinfo(np.int32).max  # a NULL upper bound: every day is before it
 AUTHORITY_RANK = {"MFN": 0, "Section 232": 1, "Section 301": 2}  # else 3 (LAYERS_LOOKUP)
 LEAF_COLUMNS = ("code", "total_rate", "adval_rate", "mfn_text", "s301_heading",
                 "s232_heading", "ret_heading")  # fmt: skip
-PANEL_ORDER = (
-    "importer, origin_group, code, ambiguous DESC, export_from NULLS LAST, "
-    "export_until NULLS LAST, valid_from"
-)
+# the panel's row order: a code's rows in PANEL_LOOKUP's order ('-': descending; NULLS
+# LAST throughout; the table's rowid breaks remaining ties, for every table)
+PANEL_ORDER = ("importer", "origin_group", "code", "-ambiguous", "export_from", "export_until",
+               "valid_from")  # fmt: skip
+LAYERS_ORDER = ("importer", "origin", "code")
 assert "ORDER BY p.code" in LEAF_LINES  # leaf lines come out in code order, as here
 
 
@@ -56,11 +57,12 @@ def _date(day: int) -> dt.date:
 class Columns:
     """A table's rows, each column dictionary-encoded: integer keys into its values.
 
-    Read in batches in the store's order and then put in ``order``, so the build never
-    holds the decoded table (nor makes DuckDB sort it).
+    Read in batches in the store's order and then sorted by ``order`` (column names,
+    '-' for descending, NULLS LAST, then rowid) on the keys, so the build never holds
+    the decoded table nor has DuckDB sort it.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, order: str) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, order: tuple[str, ...]) -> None:
         described = con.execute(f"DESCRIBE {table}").fetchall()
         self.names = tuple(name for name, *_ in described)
         lists = {name for name, kind, *_ in described if kind.endswith("[]")}
@@ -68,26 +70,32 @@ class Columns:
             f'CAST(to_json("{n}") AS VARCHAR) AS "{n}"' if n in lists else f'"{n}"'
             for n in self.names
         )
-        perm = con.execute(f"SELECT rowid FROM {table} ORDER BY {order}").fetchnumpy()
-        self.rowid = np.asarray(perm["rowid"], np.int64)  # row i is the table's rowid[i]
-        place = np.empty(int(self.rowid.max()) + 1 if len(self.rowid) else 0, np.int64)
-        place[self.rowid] = np.arange(len(self.rowid))
         codes: dict[str, dict[Any, int]] = {n: {} for n in self.names}
         values: dict[str, list[Any]] = {n: [] for n in self.names}
-        keys = {n: np.empty(len(self.rowid), np.int32) for n in self.names}
+        parts: dict[str, list[np.ndarray]] = {n: [] for n in ("_rowid", *self.names)}
         reader = con.execute(f"SELECT rowid AS _rowid, {cols} FROM {table}").fetch_record_batch(
             50_000
         )
         for batch in reader:
-            at = place[batch.column(0).to_numpy()]
+            parts["_rowid"].append(batch.column(0).to_numpy().astype(np.int64))
             for n in self.names:
-                keys[n][at] = _encode(batch.column(n), codes[n], values[n])
+                parts[n].append(_encode(batch.column(n), codes[n], values[n]))
+        sort_keys = [_join(parts.pop("_rowid"), np.int64)]  # lexsort: the last key leads
+        for spec in reversed(order):
+            name = spec.lstrip("-")
+            rank = _ranks(values[name])[_join(parts[name], np.uint8)]
+            sort_keys.append(-rank if spec.startswith("-") else rank)
+        ordered = np.lexsort(sort_keys)
+        self.rowid = sort_keys[0][ordered]  # row i is the table's rowid[i]
+        del sort_keys
+        self.keys = {}
+        for n in self.names:  # one column at a time: the build holds little at once
+            self.keys[n] = _narrow(_join(parts.pop(n), np.uint8)[ordered], len(values[n]))
         self.values = {
             n: [None if v is None else json.loads(v) for v in values[n]] if n in lists
             else values[n]
             for n in self.names
         }  # fmt: skip
-        self.keys = {n: _narrow(keys[n], len(values[n])) for n in self.names}
         self.views = {n: memoryview(k) for n, k in self.keys.items()}
         self._cols = [(n, self.views[n], self.values[n]) for n in self.names]
 
@@ -124,12 +132,32 @@ def _encode(array: pa.Array, codes: dict[Any, int], values: list[Any]) -> np.nda
             codes[key] = len(values)
             values.append(v)
         ids.append(codes[key])
-    return np.asarray(ids, np.int32)[encoded.indices.to_numpy(zero_copy_only=False)]
+    width = _width(len(values))
+    return np.asarray(ids, width)[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _join(parts: list[np.ndarray], empty: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, empty)
+
+
+def _ranks(values: list[Any]) -> np.ndarray:
+    """Each distinct value's place in SQL order (NULLS LAST; strings by code point,
+    which is DuckDB's byte order of UTF-8)."""
+    order = sorted(
+        range(len(values)), key=lambda k: (True,) if values[k] is None else (False, values[k])
+    )
+    rank = np.empty(len(values), np.int64)
+    rank[order] = np.arange(len(values))
+    return rank
+
+
+def _width(distinct: int) -> type:
+    """The narrowest integer type for keys into ``distinct`` values."""
+    return np.uint8 if distinct <= 256 else np.uint16 if distinct <= 65536 else np.int32
 
 
 def _narrow(keys: np.ndarray, distinct: int) -> np.ndarray:
-    width = np.uint8 if distinct <= 256 else np.uint16 if distinct <= 65536 else np.int32
-    return keys.astype(width)
+    return keys.astype(_width(distinct), copy=False)
 
 
 def _runs(*keys: np.ndarray) -> np.ndarray:
@@ -219,7 +247,7 @@ class ScheduleIndex:
             )
 
     def _load_layers(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.layers = cols = Columns(con, "layers", "importer, origin, code, rowid")
+        self.layers = cols = Columns(con, "layers", LAYERS_ORDER)
         self._lrowid = memoryview(cols.rowid)
         self._lviews = tuple(
             memoryview(cols.array(name, null, np.int32))
