@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tradewar.data.store import open_store
+from tradewar.engine import bulk
 from tradewar.engine.backends import DuckDBBackend
 from tradewar.engine.duty import compute_duty
 from tradewar.engine.index import ScheduleIndex
@@ -45,29 +47,40 @@ def sampled(real_store: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def bulk_rated(real_store: Path, sampled: list[dict[str, Any]]) -> dict[int, dict]:
-    """The bulk plan's answer for every sampled shipment (before any store connection
-    of this process holds the file: the plan ATTACHes it)."""
+def bulk_rated(
+    real_store: Path, sampled: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[int, dict]:
+    """The bulk plan's answer for every sampled shipment, read from a Parquet file as
+    ``tradewar bulk`` reads it (before this module opens the store)."""
+    source = tmp_path_factory.mktemp("index") / "shipments.parquet"
+    pq.write_table(pa.table({
+        "rid": list(range(len(sampled))),
+        "code": [s["code"] for s in sampled],
+        "importer": [s["importer"] for s in sampled],
+        "origin": [s["origin"] for s in sampled],
+        "entered": [s["entered"].isoformat() for s in sampled],
+        "exported": [s["exported"].isoformat() if s["exported"] else None for s in sampled],
+        "value": ["100"] * len(sampled),
+    }), source)  # fmt: skip
     backend = DuckDBBackend(real_store)
     try:
-        cuts, spans = backend.load_schedule()
-        source = pa.table({
-            "rid": list(range(len(sampled))),
-            "code": [s["code"] for s in sampled],
-            "importer": [s["importer"] for s in sampled],
-            "origin": [s["origin"] for s in sampled],
-            "entered": [s["entered"].isoformat() for s in sampled],
-            "exported": [s["exported"].isoformat() if s["exported"] else None for s in sampled],
-            "value": ["100"] * len(sampled),
-        })  # fmt: skip
-        backend.con.register("source", source)
-        columns = source.column_names
-        backend.define("shipments", shipments_sql(backend.dialect, columns, cuts, spans))
-        backend.define("rated", rated_sql(backend.dialect, columns))
+        _define_plan(backend, source)
         table = backend.arrow(f"SELECT rid, total_rate, reason, {', '.join(HEADINGS)} FROM rated")
     finally:
         backend.close()
     return {row["rid"]: row for row in table.to_pylist()}
+
+
+def _define_plan(backend: DuckDBBackend, source: Path) -> None:
+    """Define the plan's ``rated`` view on ``source`` as ``engine.bulk`` does."""
+    define_plan = getattr(bulk, "define_plan", None)  # the bulk engine's own, where it has one
+    if define_plan is not None:
+        define_plan(backend, source)
+        return
+    cuts, spans = backend.load_schedule()
+    columns = backend.read_input(source)
+    backend.define("shipments", shipments_sql(backend.dialect, columns, cuts, spans))
+    backend.define("rated", rated_sql(backend.dialect, columns))
 
 
 @pytest.fixture(scope="module")
