@@ -192,6 +192,11 @@ def coverage(con: duckdb.DuckDBPyConnection, importer: str) -> tuple[dt.date, dt
 def check_date(con: duckdb.DuckDBPyConnection, importer: str, day: dt.date, what: str) -> None:
     """Raise ``CoverageError`` when ``day`` is outside the importer's coverage."""
     start, end, _basis = coverage(con, importer)
+    check_span(importer, day, what, start, end)
+
+
+def check_span(importer: str, day: dt.date, what: str, start: dt.date, end: dt.date) -> None:
+    """Raise ``CoverageError`` when ``day`` is outside ``[start, end)`` (``check_date``)."""
     if not start <= day < end:
         last = end - dt.timedelta(days=1)
         raise CoverageError(

@@ -7,36 +7,17 @@ its heading, citation and source row.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from ..codes import format_code
-from ..data.store import check_date
-from ..errors import CoverageError, InputError
 from .expressions import evaluate, parse_rate
+from .lookups import RowSource, SqlSource
 from .shipment import Shipment
 
-PANEL_LOOKUP = """
-    SELECT * FROM panel
-    WHERE importer = $importer AND origin_group = $group AND code = $code
-      AND valid_from <= $entered AND valid_until > $entered
-      AND (export_from IS NULL OR export_from <= $exported)
-      AND (export_until IS NULL OR export_until > $exported)
-    ORDER BY ambiguous DESC, export_from NULLS LAST, export_until NULLS LAST
-"""
-
-LAYERS_LOOKUP = """
-    SELECT * FROM layers
-    WHERE importer = $importer AND (origin = '*' OR origin = $origin)
-      AND code BETWEEN $lowest AND $code AND list_contains($prefixes, code)
-      AND valid_from <= $entered AND (valid_until IS NULL OR valid_until > $entered)
-      AND (export_from IS NULL OR export_from <= $exported)
-      AND (export_until IS NULL OR export_until > $exported)
-    QUALIFY code_level = max(code_level) OVER (PARTITION BY override_group)
-    ORDER BY CASE authority WHEN 'MFN' THEN 0 WHEN 'Section 232' THEN 1
-             WHEN 'Section 301' THEN 2 ELSE 3 END, measure_id
-"""
+if TYPE_CHECKING:
+    from .index import ScheduleIndex
 
 EXCLUSIONS_WARNING = (
     "Section 301 product exclusions (headings 9903.88.05 and later) are not modelled "
@@ -50,78 +31,25 @@ MFN_CARRIED_WARNING = (
 )
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+def compute_duty(
+    con: duckdb.DuckDBPyConnection, s: Shipment, index: ScheduleIndex | None = None
+) -> dict[str, Any]:
+    """The explained duty on shipment ``s``; raises ``TradewarError`` on bad input.
 
-
-def describe(con: duckdb.DuckDBPyConnection, importer: str, code: str) -> str | None:
-    """The newest description of a code in the importer's nomenclature."""
-    row = con.execute(
-        "SELECT description FROM lines WHERE importer = ? AND code = ? "
-        "ORDER BY valid_from DESC LIMIT 1",
-        [importer, code],
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _missing_code(con: duckdb.DuckDBPyConnection, s: Shipment) -> Exception:
-    """Explain why a code has no panel row on the entry date."""
-    known = con.execute(
-        "SELECT min(valid_from), max(valid_until) FROM panel "
-        "WHERE importer = ? AND code = ? AND origin_group = ?",
-        [s.importer, s.code, s.origin_group],
-    ).fetchone()
-    if known is None or known[0] is None:
-        return InputError(
-            f"code {format_code(s.code)} is not in the {s.importer} schedule "
-            f"(no such {len(s.code)}-digit line in the sources)"
-        )
-    return CoverageError(
-        f"code {format_code(s.code)} does not exist in the {s.importer} schedule on "
-        f"{s.entered} (it is a line from {known[0]} to {known[1]}){_successors(con, s)}"
-    )
-
-
-def _successors(con: duckdb.DuckDBPyConnection, s: Shipment) -> str:
-    """China's 2025 lines that a 2018 code links to (table ``cn_code_links``), as a hint."""
-    if s.importer != "CN":
-        return ""
-    try:
-        rows = con.execute(
-            "SELECT DISTINCT new_code, method FROM cn_code_links "
-            "WHERE starts_with(old_code, ?) ORDER BY new_code LIMIT 12",
-            [s.code],
-        ).fetchall()
-    except duckdb.Error:  # a store built before the table existed
-        return ""
-    if not rows:
-        return ""
-    codes = ", ".join(f"{format_code(code)} ({method})" for code, method in rows)
-    return f"; from 2020 use China's 2025 lines linked to it: {codes}"
-
-
-def compute_duty(con: duckdb.DuckDBPyConnection, s: Shipment) -> dict[str, Any]:
-    """The explained duty on shipment ``s``; raises ``TradewarError`` on bad input."""
-    check_date(con, s.importer, s.entered, "entry")
+    With ``index`` (``index.ScheduleIndex.load(con)``) the rows come from the compiled
+    index and no SQL runs; the answer (or the error) is the same either way.
+    """
+    source: RowSource = index if index is not None else SqlSource(con)
+    source.check_date(s.importer, s.entered, "entry")
     exported = s.exported or s.entered
-    params = {
-        "importer": s.importer,
-        "group": s.origin_group,
-        "code": s.code,
-        "entered": s.entered,
-        "exported": exported,
-    }
-    panel = _rows(con, PANEL_LOOKUP, params)
-    if not panel:
-        raise _missing_code(con, s)
-    row = panel[0]
+    row = source.panel_row(s, exported)
+    if row is None:
+        raise source.missing_code(s)
     warnings: list[str] = []
     result: dict[str, Any] = {
         "code": s.code,
         "code_formatted": format_code(s.code),
-        "description": describe(con, s.importer, s.code),
+        "description": source.description(s.importer, s.code),
         "importer": s.importer,
         "origin": s.origin,
         "entered": s.entered.isoformat(),
@@ -129,17 +57,17 @@ def compute_duty(con: duckdb.DuckDBPyConnection, s: Shipment) -> dict[str, Any]:
         "value": s.value,
     }
     if row["ambiguous"]:
-        result.update(_ambiguous(con, s, params))
+        result.update(_ambiguous(source.leaf_lines(s, exported)))
         result["warnings"] = [
             f"{format_code(s.code)} is a parent code whose lines differ in duty on "
             f"{s.entered}; give one of the lines listed to get a single rate"
         ]
         return result
-    explain_code = s.code if row["is_leaf"] else _representative(con, params)
-    layers = _layers(con, s, explain_code, exported)
+    explain_code = s.code if row["is_leaf"] else source.representative(s, exported)
+    layers = [_layer(s, y) for y in source.layer_rows(s, explain_code, exported)]
     row = dict(row)
-    claimed = _apply_claims(con, s, row, layers, warnings)
-    _mark_excluded(con, row, layers)
+    claimed = _apply_claims(source, s, row, layers, warnings)
+    _mark_excluded(source, row, layers)
     if not row["is_leaf"]:
         warnings.append(
             f"{format_code(s.code)} is a parent code; all its lines bear the same layers "
@@ -163,48 +91,32 @@ def compute_duty(con: duckdb.DuckDBPyConnection, s: Shipment) -> dict[str, Any]:
     return result
 
 
-def _layers(
-    con: duckdb.DuckDBPyConnection, s: Shipment, code: str, exported: Any
-) -> list[dict[str, Any]]:
-    prefixes = sorted({code[:n] for n in (4, 6, 8, 10, 11) if len(code) >= n})
-    params = {
-        "importer": s.importer,
-        "origin": s.origin,
-        "prefixes": prefixes,
-        "lowest": prefixes[0],
-        "code": code,
-        "entered": s.entered,
-        "exported": exported,
+def _layer(s: Shipment, y: dict[str, Any]) -> dict[str, Any]:
+    """One layer row as shown: rate, legal basis, why it applies, and its source."""
+    return {
+        "authority": y["authority"],
+        "measure_id": y["measure_id"],
+        "measure": y["measure_name"],
+        "heading": y["heading"],
+        "rate": y["rate"],
+        "rate_kind": y["rate_kind"],
+        "rate_text": y["rate_text"],
+        "status": y["status"],
+        "citation": y["citation"],
+        "why": _why(s, y),
+        "effective_from": y["valid_from"].isoformat(),
+        "effective_until": y["valid_until"].isoformat() if y["valid_until"] else None,
+        "governs": y["governs"],
+        "precision": y["precision"],
+        "source": y["source"],
+        "source_row": y["source_row"],
+        "in_total": y["condition"] is None,
+        "override_group": y["override_group"],
     }
-    out = []
-    for y in _rows(con, LAYERS_LOOKUP, params):
-        out.append(
-            {
-                "authority": y["authority"],
-                "measure_id": y["measure_id"],
-                "measure": y["measure_name"],
-                "heading": y["heading"],
-                "rate": y["rate"],
-                "rate_kind": y["rate_kind"],
-                "rate_text": y["rate_text"],
-                "status": y["status"],
-                "citation": y["citation"],
-                "why": _why(s, y),
-                "effective_from": y["valid_from"].isoformat(),
-                "effective_until": y["valid_until"].isoformat() if y["valid_until"] else None,
-                "governs": y["governs"],
-                "precision": y["precision"],
-                "source": y["source"],
-                "source_row": y["source_row"],
-                "in_total": y["condition"] is None,
-                "override_group": y["override_group"],
-            }
-        )
-    return out
 
 
 def _apply_claims(
-    con: duckdb.DuckDBPyConnection,
+    source: RowSource,
     s: Shipment,
     row: dict[str, Any],
     layers: list[dict[str, Any]],
@@ -225,14 +137,7 @@ def _apply_claims(
             )
     if not claimed:
         return []
-    groups = {
-        g
-        for (g,) in con.execute(
-            "SELECT target_group FROM stack_rules WHERE kind = 'claim_removes' "
-            "AND list_contains($h, heading)",
-            {"h": claimed},
-        ).fetchall()
-    }
+    groups = source.claim_groups(claimed)
     for y in layers:
         if y["heading"] in claimed:
             y["claimed"] = True
@@ -246,19 +151,13 @@ def _apply_claims(
     return claimed
 
 
-def _mark_excluded(
-    con: duckdb.DuckDBPyConnection, row: dict[str, Any], layers: list[dict[str, Any]]
-) -> None:
+def _mark_excluded(source: RowSource, row: dict[str, Any], layers: list[dict[str, Any]]) -> None:
     """Layers that a stacking rule took off (not among the panel row's measures)."""
     applied = set(row.get("measures") or [])
     for y in layers:
         if y["measure_id"] in applied or not y["in_total"]:
             continue
-        rule = con.execute(
-            "SELECT rule_id, citation FROM stack_rules WHERE kind = 'excluded_while' "
-            "AND target_group = ? ORDER BY rule_id LIMIT 1",
-            [y.get("override_group")],
-        ).fetchone()
+        rule = source.excluded_rule(y.get("override_group"))
         y["in_total"] = False
         y["why"] += (
             f"; not applied: rule {rule[0]} ({' '.join(rule[1].split())})"
@@ -374,34 +273,8 @@ def _layer_warnings(s: Shipment, layers: list[dict[str, Any]], row: dict[str, An
     return out
 
 
-def _representative(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> str:
-    row = con.execute(
-        """SELECT min(code) FROM panel
-           WHERE is_leaf AND importer = $importer AND origin_group = $group
-             AND starts_with(code, $code) AND valid_from <= $entered AND valid_until > $entered
-             AND (export_from IS NULL OR export_from <= $exported)
-             AND (export_until IS NULL OR export_until > $exported)""",
-        params,
-    ).fetchone()
-    return row[0]
-
-
-def _ambiguous(
-    con: duckdb.DuckDBPyConnection, s: Shipment, params: dict[str, Any]
-) -> dict[str, Any]:
-    rows = _rows(
-        con,
-        """SELECT p.code, p.total_rate, p.adval_rate, p.mfn_text, p.s301_heading,
-                  p.s232_heading, p.ret_heading
-           FROM panel p
-           WHERE p.is_leaf AND p.importer = $importer AND p.origin_group = $group
-             AND starts_with(p.code, $code) AND p.valid_from <= $entered
-             AND p.valid_until > $entered
-             AND (p.export_from IS NULL OR p.export_from <= $exported)
-             AND (p.export_until IS NULL OR p.export_until > $exported)
-           ORDER BY p.code""",
-        params,
-    )
+def _ambiguous(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer for a parent code whose leaf lines ``rows`` differ in duty."""
     totals = [r["total_rate"] for r in rows if r["total_rate"] is not None]
     return {
         "layers": [],

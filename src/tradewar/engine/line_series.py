@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from .duty import _rows
+from .lookups import rows as _rows
 
 
 def event_dates(con: duckdb.DuckDBPyConnection, importer: str) -> list[Any]:

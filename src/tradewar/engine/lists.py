@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from ..data.sources.us_programs import CARRIED
-from .duty import _rows
+from .lookups import rows as _rows
 
 
 def schedule_coverage(con: duckdb.DuckDBPyConnection, importer: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import duckdb
 
 from ..codes import format_code
 from ..errors import InputError
-from .duty import _rows, describe
+from .lookups import describe
+from .lookups import rows as _rows
 
 
 def product_schedule(

@@ -39,7 +39,7 @@ import duckdb
 from ..data.store import coverage
 from ..errors import CoverageError, InputError
 from ..model.panel import AUTHORITY_PREFIX, PREFIX_LEVELS
-from .duty import _rows
+from .lookups import rows as _rows
 
 PARTNER = {"US": "CN", "CN": "US"}
 STEPS = ("event", "day", "month")
