@@ -28,7 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import InputError
-from .plan import DUCKDB, SCHEDULE_SQL, SCHEDULE_TABLES, SPARK, Dialect, Span
+from .plan import DUCKDB, SCHEDULE_TABLES, SPARK, Dialect, Span, column_kind, schedule_sql
 
 ENGINES = ("duckdb", "spark")
 SPARK_MASTER_ENV = "TRADEWAR_SPARK_MASTER"
@@ -119,11 +119,14 @@ def duckdb_source(path: Path) -> str:
     raise InputError(f"input {path}: expected a .csv or .parquet file")
 
 
-def load_schedule(con: duckdb.DuckDBPyConnection, store: Path) -> tuple[list[dt.date], list[Span]]:
-    """Attach ``store`` as ``s`` and build the schedule tables; return the cut dates and
-    the entry-date spans where the export date matters."""
+def load_schedule(
+    con: duckdb.DuckDBPyConnection, store: Path, entries: Span | None = None
+) -> tuple[list[dt.date], list[Span]]:
+    """Attach ``store`` as ``s`` and build the schedule tables (for entry dates in
+    ``entries`` if given, ``plan.schedule_sql``); return the cut dates and the
+    entry-date spans where the export date matters."""
     con.execute(f"ATTACH '{quote(store)}' AS s (READ_ONLY)")
-    con.execute(SCHEDULE_SQL)
+    con.execute(schedule_sql(entries))
     return _cuts_and_spans(con.execute)
 
 
@@ -153,6 +156,7 @@ class DuckDBBackend:
     ) -> None:
         self.store = store
         self.progress = progress
+        self.kinds: dict[str, str] = {}  # the input's column kinds (plan.column_kind)
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute("SET preserve_insertion_order = false")
@@ -160,17 +164,19 @@ class DuckDBBackend:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
-    def load_schedule(self) -> tuple[list[dt.date], list[Span]]:
-        return load_schedule(self.con, self.store)
+    def load_schedule(self, entries: Span | None = None) -> tuple[list[dt.date], list[Span]]:
+        return load_schedule(self.con, self.store, entries)
 
     def read_input(self, path: Path, name: str = "source") -> list[str]:
-        """Bind ``path`` as the view ``name``; return its columns."""
+        """Bind ``path`` as the view ``name``; return its columns (kinds in ``kinds``)."""
         source = duckdb_source(path)
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
-            return [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()]
+            described = self.con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()
         except duckdb.Error as exc:
             raise InputError(f"cannot read {path}: {first_line(exc)}") from None
+        self.kinds = {r[0]: column_kind(r[1]) for r in described}
+        return [r[0] for r in described]
 
     def read_output(self, path: Path, name: str) -> None:
         """Bind a rated dataset (file or hive directory) as the view ``name``."""
@@ -371,10 +377,11 @@ class SparkBackend:
         self.own_dir = schedule_dir is None
         self.schedule_dir = schedule_dir or Path(tempfile.mkdtemp(prefix="tradewar-schedule-"))
         self.views: list[str] = []
+        self.kinds: dict[str, str] = {}  # the input's column kinds (plan.column_kind)
 
-    def load_schedule(self) -> tuple[list[dt.date], list[Span]]:
+    def load_schedule(self, entries: Span | None = None) -> tuple[list[dt.date], list[Span]]:
         """Export the schedule tables to Parquet and read them as Spark views."""
-        paths = export_schedule(self.store, self.schedule_dir)
+        paths = export_schedule(self.store, self.schedule_dir, entries)
         local = self.spark.sparkContext.master.startswith("local")
         for table, path in paths.items():
             if local or not self.own_dir:
@@ -410,6 +417,7 @@ class SparkBackend:
                     str(path)
                 )
             columns = frame.columns
+            self.kinds = {c: column_kind(t) for c, t in frame.dtypes}
         except Exception as exc:
             raise InputError(f"cannot read {path}: {first_line(exc)}") from None
         self._view(name, frame)
@@ -472,13 +480,13 @@ def _join_csv(parts: list[Path], target: Path, columns: Sequence[str]) -> None:
                 shutil.copyfileobj(f, out, 1 << 20)
 
 
-def export_schedule(store: Path, directory: Path) -> dict[str, Path]:
+def export_schedule(store: Path, directory: Path, entries: Span | None = None) -> dict[str, Path]:
     """Write the schedule tables (keyed panel, coverage, cut dates) built from ``store``
     to ``directory`` as Parquet; return their paths by table name."""
     directory.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
-        load_schedule(con, store)
+        load_schedule(con, store, entries)
         paths = {}
         for table in SCHEDULE_TABLES:
             path = directory / f"{table}.parquet"

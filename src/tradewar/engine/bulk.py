@@ -21,6 +21,7 @@ dataset directory otherwise (``wants_directory``).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -51,7 +52,9 @@ from .plan import (
     OUTPUT_COLUMNS,
     REQUIRED,
     RESERVED,
+    Span,
     aggregate_sql,
+    entry_bounds_sql,
     output_columns,
     output_sql,
     rated_sql,
@@ -151,15 +154,8 @@ def _run(
         spark_master=spark_master, schedule_dir=schedule_dir,
     )  # fmt: skip
     try:
-        d = backend.dialect
-        cuts, spans = backend.load_schedule()
-        columns = backend.read_input(input_path)
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
-            raise InputError(f"input {input_path} lacks column(s): {', '.join(missing)}")
+        columns = define_plan(backend, input_path)
         keys = _partition_keys(partition_by, input_path, output_columns(columns))
-        backend.define("shipments", shipments_sql(d, columns, cuts, spans))
-        backend.define("rated", rated_sql(d, columns))
         _write(backend, input_path, output, rejects, keys, columns)
         summary = None
         if aggregate is not None:
@@ -167,6 +163,36 @@ def _run(
     finally:
         backend.close()
     return keys, summary
+
+
+def define_plan(backend: DuckDBBackend | SparkBackend, input_path: Path) -> list[str]:
+    """Bind ``input_path`` as ``source``, load the schedule for its entry dates and
+    define the plan's views ``shipments`` and ``rated``; return the input's columns."""
+    d = backend.dialect
+    columns = backend.read_input(input_path)
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise InputError(f"input {input_path} lacks column(s): {', '.join(missing)}")
+    cuts, spans = backend.load_schedule(_entry_bounds(backend))
+    backend.define("shipments", shipments_sql(d, columns, cuts, spans, backend.kinds))
+    backend.define("rated", rated_sql(d, columns))
+    return columns
+
+
+def _entry_bounds(backend: DuckDBBackend | SparkBackend) -> Span | None:
+    """The first and last entry date of a typed input (``plan.entry_bounds_sql``)."""
+    sql = entry_bounds_sql(backend.dialect, backend.kinds)
+    if sql is None:
+        return None
+    try:
+        first, last = backend.arrow(sql).to_pylist()[0].values()
+    except Exception as exc:
+        if backend.is_plan_error(exc) or not backend.is_run_error(exc):
+            raise
+        return None  # unreadable: the plan itself says so in its own words
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):
+        return None
+    return first, last
 
 
 def aggregate_duty(
