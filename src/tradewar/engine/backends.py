@@ -63,6 +63,11 @@ logger.repl.name = org.apache.spark.repl.Main
 logger.repl.level = error
 """
 SPARK_LOG_ENV = "TRADEWAR_SPARK_LOG"
+# DuckDB's Parquet options for the rated output, chosen by measurement at 1M and 10M rows
+# (``bench/bulk_duty.py --codecs``, docs/scale.md): snappy writes as fast as any codec
+# and smaller than none; row groups of 122,880 rows write faster than of 1M and keep the
+# writer's buffers (and peak RSS) small
+PARQUET_OPTIONS = "COMPRESSION snappy, ROW_GROUP_SIZE 122880"
 
 
 def quote(path: Path | str) -> str:
@@ -190,10 +195,19 @@ class DuckDBBackend:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
     def write(
-        self, out_sql: str, out: Path, partition_by: Sequence[str], rej_sql: str, rejects: Path
+        self,
+        out_sql: str,
+        out: Path,
+        partition_by: Sequence[str],
+        rej_sql: str,
+        rejects: Path,
+        per_thread: bool = False,
     ) -> None:
-        """Write the rated rows to ``out`` (Parquet) and the rejects to ``rejects`` (CSV)."""
-        options = "FORMAT parquet"
+        """Write the rated rows to ``out`` (Parquet) and the rejects to ``rejects`` (CSV);
+        ``per_thread``: ``out`` is a directory of one file per thread."""
+        options = f"FORMAT parquet, {PARQUET_OPTIONS}"
+        if per_thread:
+            options += ", PER_THREAD_OUTPUT true, FILENAME_PATTERN 'part-{i}'"
         if partition_by:
             options += f", PARTITION_BY ({', '.join(self.dialect.ident(k) for k in partition_by)})"
         sql = (
@@ -430,10 +444,16 @@ class SparkBackend:
         self._view(name, self.spark.sql(sql))
 
     def write(
-        self, out_sql: str, out: Path, partition_by: Sequence[str], rej_sql: str, rejects: Path
+        self,
+        out_sql: str,
+        out: Path,
+        partition_by: Sequence[str],
+        rej_sql: str,
+        rejects: Path,
+        per_thread: bool = True,
     ) -> None:
-        """Write the rated rows to ``out`` (a Parquet dataset directory) and the rejects
-        to ``rejects`` (one CSV file, joined from the workers' parts)."""
+        """Write the rated rows to ``out`` (a Parquet dataset directory, always one part
+        per task) and the rejects to ``rejects`` (one CSV file, joined from the parts)."""
         writer = self.spark.sql(out_sql).write.mode("overwrite")
         if partition_by:
             writer = writer.partitionBy(*partition_by)

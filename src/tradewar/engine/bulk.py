@@ -306,12 +306,13 @@ def _write(
     tmp_out = output.with_name(f".{output.name}.{tag}")
     tmp_rej = rejects.with_name(f".{rejects.name}.{tag}")
     d = backend.dialect
-    target = tmp_out
-    if not keys and isinstance(backend, DuckDBBackend) and wants_directory(output):
-        tmp_out.mkdir()  # one file in a dataset directory, as Spark writes its parts
-        target = tmp_out / "part-0.parquet"
+    # a dataset directory gets one file per thread (part-0.parquet, ...), as Spark
+    # writes its parts; an empty result still writes part-0.parquet with the schema
+    per_thread = not keys and wants_directory(output)
     try:
-        backend.write(output_sql(d, columns, keys), target, keys, rejects_sql(d), tmp_rej)
+        backend.write(
+            output_sql(d, columns, keys), tmp_out, keys, rejects_sql(d), tmp_rej, per_thread
+        )
     except Exception as exc:
         _remove(tmp_out)
         _remove(tmp_rej)
