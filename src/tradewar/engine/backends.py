@@ -162,6 +162,7 @@ class DuckDBBackend:
         self.store = store
         self.progress = progress
         self.kinds: dict[str, str] = {}  # the input's column kinds (plan.column_kind)
+        self.parquet_source = False
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute("SET preserve_insertion_order = false")
@@ -181,6 +182,8 @@ class DuckDBBackend:
         except duckdb.Error as exc:
             raise InputError(f"cannot read {path}: {first_line(exc)}") from None
         self.kinds = {r[0]: column_kind(r[1]) for r in described}
+        if name == "source":  # Parquet knows its row count without a scan
+            self.parquet_source = source.startswith("read_parquet")
         return [r[0] for r in described]
 
     def read_output(self, path: Path, name: str) -> None:
@@ -210,11 +213,17 @@ class DuckDBBackend:
             options += ", PER_THREAD_OUTPUT true, FILENAME_PATTERN 'part-{i}'"
         if partition_by:
             options += f", PARTITION_BY ({', '.join(self.dialect.ident(k) for k in partition_by)})"
-        sql = (
-            f"COPY ({out_sql}) TO '{quote(out)}' ({options});\n"
-            f"COPY ({rej_sql}) TO '{quote(rejects)}' (FORMAT csv, HEADER);"
-        )
-        _run(self.con, sql, self.progress)
+        written = _run(self.con, f"COPY ({out_sql}) TO '{quote(out)}' ({options})", self.progress)
+        if self._all_rated(written):  # no rejects: the header alone, without a second pass
+            rej_sql = f"SELECT * FROM ({rej_sql}) WHERE false"
+        _run(self.con, f"COPY ({rej_sql}) TO '{quote(rejects)}' (FORMAT csv, HEADER)", None)
+
+    def _all_rated(self, written: tuple[Any, ...] | None) -> bool:
+        """Whether the output holds every input row (so no row is rejected): known
+        cheaply for a Parquet input only, from its metadata."""
+        if not self.parquet_source or not written:
+            return False
+        return self.con.execute("SELECT count(*) FROM source").fetchone()[0] == written[0]
 
     def arrow(self, sql: str) -> pa.Table:
         return self.con.execute(sql).fetch_arrow_table()
@@ -231,17 +240,18 @@ class DuckDBBackend:
 
 def _run(
     con: duckdb.DuckDBPyConnection, sql: str, progress: Callable[[float], None] | None
-) -> None:
-    """Run ``sql``, reporting DuckDB's query progress to ``progress`` from a thread."""
+) -> tuple[Any, ...] | None:
+    """Run ``sql`` and return its first row, reporting DuckDB's query progress to
+    ``progress`` from a thread."""
     if progress is None:
-        con.execute(sql)
-        return
+        return con.execute(sql).fetchone()
     done = threading.Event()
     errors: list[BaseException] = []
+    rows: list[tuple[Any, ...] | None] = []
 
     def work() -> None:
         try:
-            con.execute(sql)
+            rows.append(con.execute(sql).fetchone())
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
         finally:
@@ -260,6 +270,7 @@ def _run(
     if errors:
         raise errors[0]
     progress(100.0)
+    return rows[0] if rows else None
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:
