@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from ..data.store import attach_path
 from ..errors import InputError
-from .plan import DUCKDB, SCHEDULE_SQL, SCHEDULE_TABLES, SPARK, Dialect, Span
+from .plan import DUCKDB, SCHEDULE_TABLES, SPARK, Dialect, Span, column_kind, schedule_sql
 
 ENGINES = ("duckdb", "spark")
 SPARK_MASTER_ENV = "TRADEWAR_SPARK_MASTER"
@@ -64,6 +64,11 @@ logger.repl.name = org.apache.spark.repl.Main
 logger.repl.level = error
 """
 SPARK_LOG_ENV = "TRADEWAR_SPARK_LOG"
+# DuckDB's Parquet options for the rated output, chosen by measurement at 1M and 10M rows
+# (``bench/bulk_duty.py --codecs``, docs/scale.md): snappy writes as fast as any codec
+# and smaller than none; row groups of 122,880 rows write faster than of 1M and keep the
+# writer's buffers (and peak RSS) small
+PARQUET_OPTIONS = "COMPRESSION snappy, ROW_GROUP_SIZE 122880"
 
 
 def quote(path: Path | str) -> str:
@@ -120,11 +125,14 @@ def duckdb_source(path: Path) -> str:
     raise InputError(f"input {path}: expected a .csv or .parquet file")
 
 
-def load_schedule(con: duckdb.DuckDBPyConnection, store: Path) -> tuple[list[dt.date], list[Span]]:
-    """Attach ``store`` as ``s`` and build the schedule tables; return the cut dates and
-    the entry-date spans where the export date matters."""
+def load_schedule(
+    con: duckdb.DuckDBPyConnection, store: Path, entries: Span | None = None
+) -> tuple[list[dt.date], list[Span]]:
+    """Attach ``store`` as ``s`` and build the schedule tables (for entry dates in
+    ``entries`` if given, ``plan.schedule_sql``); return the cut dates and the
+    entry-date spans where the export date matters."""
     con.execute(f"ATTACH '{quote(attach_path(store))}' AS s (READ_ONLY)")
-    con.execute(SCHEDULE_SQL)
+    con.execute(schedule_sql(entries))
     return _cuts_and_spans(con.execute)
 
 
@@ -154,6 +162,8 @@ class DuckDBBackend:
     ) -> None:
         self.store = store
         self.progress = progress
+        self.kinds: dict[str, str] = {}  # the input's column kinds (plan.column_kind)
+        self.parquet_source = False
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute("SET preserve_insertion_order = false")
@@ -161,17 +171,21 @@ class DuckDBBackend:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
-    def load_schedule(self) -> tuple[list[dt.date], list[Span]]:
-        return load_schedule(self.con, self.store)
+    def load_schedule(self, entries: Span | None = None) -> tuple[list[dt.date], list[Span]]:
+        return load_schedule(self.con, self.store, entries)
 
     def read_input(self, path: Path, name: str = "source") -> list[str]:
-        """Bind ``path`` as the view ``name``; return its columns."""
+        """Bind ``path`` as the view ``name``; return its columns (kinds in ``kinds``)."""
         source = duckdb_source(path)
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
-            return [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()]
+            described = self.con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()
         except duckdb.Error as exc:
             raise InputError(f"cannot read {path}: {first_line(exc)}") from None
+        self.kinds = {r[0]: column_kind(r[1]) for r in described}
+        if name == "source":  # Parquet knows its row count without a scan
+            self.parquet_source = source.startswith("read_parquet")
+        return [r[0] for r in described]
 
     def read_output(self, path: Path, name: str) -> None:
         """Bind a rated dataset (file or hive directory) as the view ``name``."""
@@ -185,17 +199,32 @@ class DuckDBBackend:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
     def write(
-        self, out_sql: str, out: Path, partition_by: Sequence[str], rej_sql: str, rejects: Path
+        self,
+        out_sql: str,
+        out: Path,
+        partition_by: Sequence[str],
+        rej_sql: str,
+        rejects: Path,
+        per_thread: bool = False,
     ) -> None:
-        """Write the rated rows to ``out`` (Parquet) and the rejects to ``rejects`` (CSV)."""
-        options = "FORMAT parquet"
+        """Write the rated rows to ``out`` (Parquet) and the rejects to ``rejects`` (CSV);
+        ``per_thread``: ``out`` is a directory of one file per thread."""
+        options = f"FORMAT parquet, {PARQUET_OPTIONS}"
+        if per_thread:
+            options += ", PER_THREAD_OUTPUT true, FILENAME_PATTERN 'part-{i}'"
         if partition_by:
             options += f", PARTITION_BY ({', '.join(self.dialect.ident(k) for k in partition_by)})"
-        sql = (
-            f"COPY ({out_sql}) TO '{quote(out)}' ({options});\n"
-            f"COPY ({rej_sql}) TO '{quote(rejects)}' (FORMAT csv, HEADER);"
-        )
-        _run(self.con, sql, self.progress)
+        written = _run(self.con, f"COPY ({out_sql}) TO '{quote(out)}' ({options})", self.progress)
+        if self._all_rated(written):  # no rejects: the header alone, without a second pass
+            rej_sql = f"SELECT * FROM ({rej_sql}) WHERE false"
+        _run(self.con, f"COPY ({rej_sql}) TO '{quote(rejects)}' (FORMAT csv, HEADER)", None)
+
+    def _all_rated(self, written: tuple[Any, ...] | None) -> bool:
+        """Whether the output holds every input row (so no row is rejected): known
+        cheaply for a Parquet input only, from its metadata."""
+        if not self.parquet_source or not written:
+            return False
+        return self.con.execute("SELECT count(*) FROM source").fetchone()[0] == written[0]
 
     def arrow(self, sql: str) -> pa.Table:
         return self.con.execute(sql).fetch_arrow_table()
@@ -212,17 +241,18 @@ class DuckDBBackend:
 
 def _run(
     con: duckdb.DuckDBPyConnection, sql: str, progress: Callable[[float], None] | None
-) -> None:
-    """Run ``sql``, reporting DuckDB's query progress to ``progress`` from a thread."""
+) -> tuple[Any, ...] | None:
+    """Run ``sql`` and return its first row, reporting DuckDB's query progress to
+    ``progress`` from a thread."""
     if progress is None:
-        con.execute(sql)
-        return
+        return con.execute(sql).fetchone()
     done = threading.Event()
     errors: list[BaseException] = []
+    rows: list[tuple[Any, ...] | None] = []
 
     def work() -> None:
         try:
-            con.execute(sql)
+            rows.append(con.execute(sql).fetchone())
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
         finally:
@@ -241,6 +271,7 @@ def _run(
     if errors:
         raise errors[0]
     progress(100.0)
+    return rows[0] if rows else None
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:
@@ -372,10 +403,11 @@ class SparkBackend:
         self.own_dir = schedule_dir is None
         self.schedule_dir = schedule_dir or Path(tempfile.mkdtemp(prefix="tradewar-schedule-"))
         self.views: list[str] = []
+        self.kinds: dict[str, str] = {}  # the input's column kinds (plan.column_kind)
 
-    def load_schedule(self) -> tuple[list[dt.date], list[Span]]:
+    def load_schedule(self, entries: Span | None = None) -> tuple[list[dt.date], list[Span]]:
         """Export the schedule tables to Parquet and read them as Spark views."""
-        paths = export_schedule(self.store, self.schedule_dir)
+        paths = export_schedule(self.store, self.schedule_dir, entries)
         local = self.spark.sparkContext.master.startswith("local")
         for table, path in paths.items():
             if local or not self.own_dir:
@@ -411,6 +443,7 @@ class SparkBackend:
                     str(path)
                 )
             columns = frame.columns
+            self.kinds = {c: column_kind(t) for c, t in frame.dtypes}
         except Exception as exc:
             raise InputError(f"cannot read {path}: {first_line(exc)}") from None
         self._view(name, frame)
@@ -423,10 +456,16 @@ class SparkBackend:
         self._view(name, self.spark.sql(sql))
 
     def write(
-        self, out_sql: str, out: Path, partition_by: Sequence[str], rej_sql: str, rejects: Path
+        self,
+        out_sql: str,
+        out: Path,
+        partition_by: Sequence[str],
+        rej_sql: str,
+        rejects: Path,
+        per_thread: bool = True,
     ) -> None:
-        """Write the rated rows to ``out`` (a Parquet dataset directory) and the rejects
-        to ``rejects`` (one CSV file, joined from the workers' parts)."""
+        """Write the rated rows to ``out`` (a Parquet dataset directory, always one part
+        per task) and the rejects to ``rejects`` (one CSV file, joined from the parts)."""
         writer = self.spark.sql(out_sql).write.mode("overwrite")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
@@ -473,13 +512,13 @@ def _join_csv(parts: list[Path], target: Path, columns: Sequence[str]) -> None:
                 shutil.copyfileobj(f, out, 1 << 20)
 
 
-def export_schedule(store: Path, directory: Path) -> dict[str, Path]:
+def export_schedule(store: Path, directory: Path, entries: Span | None = None) -> dict[str, Path]:
     """Write the schedule tables (keyed panel, coverage, cut dates) built from ``store``
     to ``directory`` as Parquet; return their paths by table name."""
     directory.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
-        load_schedule(con, store)
+        load_schedule(con, store, entries)
         paths = {}
         for table in SCHEDULE_TABLES:
             path = directory / f"{table}.parquet"

@@ -21,6 +21,7 @@ dataset directory otherwise (``wants_directory``).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -51,7 +52,9 @@ from .plan import (
     OUTPUT_COLUMNS,
     REQUIRED,
     RESERVED,
+    Span,
     aggregate_sql,
+    entry_bounds_sql,
     output_columns,
     output_sql,
     rated_sql,
@@ -151,15 +154,8 @@ def _run(
         spark_master=spark_master, schedule_dir=schedule_dir,
     )  # fmt: skip
     try:
-        d = backend.dialect
-        cuts, spans = backend.load_schedule()
-        columns = backend.read_input(input_path)
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
-            raise InputError(f"input {input_path} lacks column(s): {', '.join(missing)}")
+        columns = define_plan(backend, input_path)
         keys = _partition_keys(partition_by, input_path, output_columns(columns))
-        backend.define("shipments", shipments_sql(d, columns, cuts, spans))
-        backend.define("rated", rated_sql(d, columns))
         _write(backend, input_path, output, rejects, keys, columns)
         summary = None
         if aggregate is not None:
@@ -167,6 +163,36 @@ def _run(
     finally:
         backend.close()
     return keys, summary
+
+
+def define_plan(backend: DuckDBBackend | SparkBackend, input_path: Path) -> list[str]:
+    """Bind ``input_path`` as ``source``, load the schedule for its entry dates and
+    define the plan's views ``shipments`` and ``rated``; return the input's columns."""
+    d = backend.dialect
+    columns = backend.read_input(input_path)
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise InputError(f"input {input_path} lacks column(s): {', '.join(missing)}")
+    cuts, spans = backend.load_schedule(_entry_bounds(backend))
+    backend.define("shipments", shipments_sql(d, columns, cuts, spans, backend.kinds))
+    backend.define("rated", rated_sql(d, columns))
+    return columns
+
+
+def _entry_bounds(backend: DuckDBBackend | SparkBackend) -> Span | None:
+    """The first and last entry date of a typed input (``plan.entry_bounds_sql``)."""
+    sql = entry_bounds_sql(backend.dialect, backend.kinds)
+    if sql is None:
+        return None
+    try:
+        first, last = backend.arrow(sql).to_pylist()[0].values()
+    except Exception as exc:
+        if backend.is_plan_error(exc) or not backend.is_run_error(exc):
+            raise
+        return None  # unreadable: the plan itself says so in its own words
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):
+        return None
+    return first, last
 
 
 def aggregate_duty(
@@ -280,12 +306,13 @@ def _write(
     tmp_out = output.with_name(f".{output.name}.{tag}")
     tmp_rej = rejects.with_name(f".{rejects.name}.{tag}")
     d = backend.dialect
-    target = tmp_out
-    if not keys and isinstance(backend, DuckDBBackend) and wants_directory(output):
-        tmp_out.mkdir()  # one file in a dataset directory, as Spark writes its parts
-        target = tmp_out / "part-0.parquet"
+    # a dataset directory gets one file per thread (part-0.parquet, ...), as Spark
+    # writes its parts; an empty result still writes part-0.parquet with the schema
+    per_thread = not keys and wants_directory(output)
     try:
-        backend.write(output_sql(d, columns, keys), target, keys, rejects_sql(d), tmp_rej)
+        backend.write(
+            output_sql(d, columns, keys), tmp_out, keys, rejects_sql(d), tmp_rej, per_thread
+        )
     except Exception as exc:
         _remove(tmp_out)
         _remove(tmp_rej)

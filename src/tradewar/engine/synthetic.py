@@ -46,8 +46,11 @@ def generate_shipments(store: Path, rows: int, out: Path, seed: int = 7) -> None
                        END AS origin,
                        DATE '2018-01-01' + CAST(floor(random() * 730) AS INTEGER) AS entered,
                        round(100 + random() * 100000, 2) AS value
-                FROM range({rows}) g(i)
-                JOIN codes c ON c.i = CAST(floor(random() * {n_codes}) AS BIGINT)
+                -- the random code index is drawn per row in a subquery: inside the join
+                -- condition DuckDB drew it once, and every row had the same code
+                FROM (SELECT i, CAST(floor(random() * {n_codes}) AS BIGINT) AS k
+                      FROM range({rows}) r(i)) g
+                JOIN codes c ON c.i = g.k
             ) TO '{out}' (FORMAT parquet)
         """)
     finally:
