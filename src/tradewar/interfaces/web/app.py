@@ -67,6 +67,30 @@ class SecurityHeaders:
         await self.app(scope, receive, add)  # type: ignore[operator]
 
 
+class Generation:
+    """Admit each request on one store generation and name it (``X-Tradewar-Build``)."""
+
+    def __init__(self, app: object, service: Service) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)  # type: ignore[operator]
+            return
+        build = (await self.service.enter()).encode()
+
+        async def add(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-tradewar-build", build)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, add)  # type: ignore[operator]
+        finally:
+            self.service.leave()
+
+
 def policy_router(service: Service) -> APIRouter | None:
     """Commitments and scenarios, when ``tradewar.api.policy`` (issue 4) imports."""
     try:
@@ -134,4 +158,5 @@ def create_app(store: Path | None = None, limits: Limits | None = None) -> FastA
         upload_paths=UPLOAD_PATHS,
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Generation, service=service)
     return app

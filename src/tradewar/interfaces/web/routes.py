@@ -88,6 +88,13 @@ def build_router(service: Service) -> APIRouter:
         }
         return JSON(body)
 
+    @router.post(
+        "/reload", tags=["service"],
+        summary="Serve the store file now on disk (after a rebuild), swapping the whole engine",
+    )  # fmt: skip
+    async def reload() -> JSON:
+        return JSON(await service.reload())
+
     # --- duty -------------------------------------------------------------------------
 
     @router.get(

@@ -1,25 +1,22 @@
-"""The service's hold on the store: a read-only serving copy, locks, caches, limits.
+"""The service's hold on the store: one pinned engine generation, locks, caches, limits.
 
-At startup the store is opened read-only (``open_store``: a missing, unreadable or
-foreign store fails fast with a ``StoreError``) and the four tables that the duty of
-one shipment reads (``coverage``, ``panel``, ``layers``, ``lines``, plus
-``build_info``) are copied into an in-memory DuckDB database, the panel sorted by its
-lookup key so a point lookup skips most of it. The file is then detached: the
-service holds no handle on it between requests, so the bulk engine, which ATTACHes
-the store in a connection of its own, can run (DuckDB refuses to attach a file that
-another connection of the same process holds).
-
-The duty of one shipment runs ``engine.duty.compute_duty`` (what ``api.duty`` runs)
-on a per-thread cursor of the serving copy: same queries, same rows, same JSON,
-without opening the file per request. Every other capability goes through the
-``tradewar.api*`` facades with the store path, under a shared lock; bulk runs under
-the exclusive side of that lock. Results of pure lookups are memoised: the store is
-read-only and a rebuild replaces the file, which a running service never sees.
+At startup the service takes the process's engine for its store (``api.pin``: a
+missing, unreadable or foreign store fails fast with a ``StoreError``), pinned to the
+generation on disk then, and compiles its schedule index. Every request reads that
+engine: the duty of one shipment through the index, every other capability through
+the ``tradewar.api`` facades, which use the same engine. A rebuild replaces the file,
+which a running service does not see until it is told to reload (``POST
+/api/reload``): the reload waits for the requests in flight, opens the new file as a
+new engine and swaps it whole; requests that arrive meanwhile wait for the swap. So
+every answer comes from one generation, named by the ``X-Tradewar-Build`` header and
+``build_id`` in ``/api/info``, and the caches, which belong to a generation, start
+empty after a swap. The memo of larger results is bounded by bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,21 +30,11 @@ import anyio.to_thread
 import duckdb
 
 from ... import __version__
-from ...data.store import open_store
-from ...engine.duty import compute_duty
-from ...engine.shipment import Shipment
-from ...errors import StoreError, TradewarError
+from ...api.engine import Engine, pin
+from ...api.engine import reload as reload_engine
+from ...errors import TradewarError
 
 T = TypeVar("T")
-
-# table -> ORDER BY of its serving copy (None: the store's own row order)
-SERVING_TABLES: dict[str, str | None] = {
-    "build_info": None,
-    "coverage": None,
-    "lines": None,
-    "layers": None,
-    "panel": "importer, origin_group, code, valid_from",
-}
 
 
 @dataclass(frozen=True)
@@ -106,49 +93,66 @@ class Service:
     def __init__(self, store: Path, limits: Limits | None = None) -> None:
         self.store = store
         self.limits = limits or Limits()
-        open_store(store).close()  # missing, unreadable or foreign store: StoreError
-        self.db = duckdb.connect(":memory:", config={"threads": 1})
-        quoted = str(store).replace("'", "''")
-        try:
-            self.db.execute(f"ATTACH '{quoted}' AS s (READ_ONLY)")
-        except duckdb.Error as exc:
-            self.db.close()
-            raise StoreError(f"store {store} cannot be opened for serving: {exc}") from None
-        try:
-            for table, order in SERVING_TABLES.items():
-                sort = f" ORDER BY {order}" if order else ""
-                self.db.execute(f"CREATE TABLE {table} AS SELECT * FROM s.{table}{sort}")
-        finally:
-            self.db.execute("DETACH s")
-        self.build_info = dict(self.db.execute("SELECT key, value FROM build_info").fetchall())
+        self.file_lock = RWLock()
+        self._inflight = 0
+        self._reloading = False
+        self._use(pin(store).warm())
+
+    def _use(self, engine: Engine) -> None:
+        """Serve ``engine``'s generation, with caches of its own."""
+        self.engine = engine
+        self.build_info = engine.info
         self.coverage = [
             {"importer": i, "from": f.isoformat(), "until": (u - dt.timedelta(days=1)).isoformat(),
              "basis": b}
-            for i, f, u, b in self.db.execute(
+            for i, f, u, b in engine.cursor().execute(
                 "SELECT importer, cov_from, cov_until, basis FROM coverage ORDER BY importer"
             ).fetchall()
         ]  # fmt: skip
-        self.file_lock = RWLock()
-        self._local = threading.local()
-        self._cursors: list[duckdb.DuckDBPyConnection] = []
-        self._cursors_lock = threading.Lock()
-        self.duty = lru_cache(maxsize=8192)(self._duty)
+        self.duty = lru_cache(maxsize=8192)(engine.duty)
         self.memo = _Memo()
 
-    # --- the serving copy ----------------------------------------------------------
+    @property
+    def build_id(self) -> str:
+        return self.engine.build_id
+
+    # --- one generation per answer -------------------------------------------------
+
+    async def enter(self) -> str:
+        """Admit a request (waiting while a reload swaps the engine); its generation."""
+        while self._reloading:
+            await anyio.sleep(0.005)
+        self._inflight += 1
+        return self.engine.build_id
+
+    def leave(self) -> None:
+        self._inflight -= 1
+
+    async def reload(self) -> dict[str, Any]:
+        """Wait for the requests in flight, then serve the file now on disk (a broken or
+        missing file raises ``StoreError`` and the old generation stays)."""
+        if self._reloading:
+            raise TradewarError("a reload is already running")
+        self._reloading = True
+        try:
+            while self._inflight > 1:  # this request is in flight too
+                await anyio.sleep(0.005)
+            old = self.engine.build_id
+            fresh = await anyio.to_thread.run_sync(reload_engine, self.store)
+            self._use(fresh)
+        finally:
+            self._reloading = False
+        return {
+            "previous_build_id": old,
+            "build_id": fresh.build_id,
+            "changed": old != fresh.build_id,
+        }
+
+    # --- the store -----------------------------------------------------------------
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """This thread's cursor on the serving copy (DuckDB cursors are per thread)."""
-        cur = getattr(self._local, "cursor", None)
-        if cur is None:
-            cur = self.db.cursor()
-            self._local.cursor = cur
-            with self._cursors_lock:
-                self._cursors.append(cur)
-        return cur
-
-    def _duty(self, shipment: Shipment) -> dict[str, Any]:
-        return compute_duty(self.cursor(), shipment)
+        """This thread's cursor on the served generation."""
+        return self.engine.cursor()
 
     def products(self, query: str, importer: str | None, limit: int) -> list[dict[str, Any]]:
         """Lines whose code starts with ``query`` (digits) or whose description holds it."""
@@ -179,11 +183,8 @@ class Service:
         ]
 
     def close(self) -> None:
-        with self._cursors_lock:
-            for cur in self._cursors:
-                cur.close()
-            self._cursors.clear()
-        self.db.close()
+        """Unpin the generation (the engine itself belongs to the process)."""
+        self.engine.store.pinned = False
 
     # --- running work under the limits ---------------------------------------------
 
@@ -206,11 +207,16 @@ class Service:
 
 
 class _Memo:
-    """A small per-service memo of pure lookups on the store (bounded, thread-safe)."""
+    """A memo of pure lookups on one generation, bounded by bytes (thread-safe).
 
-    def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._data: dict[tuple, Any] = {}
+    A result's size is the length of its JSON; results over ``item_bytes`` are not kept,
+    and the least recently used go once the total passes ``total_bytes``."""
+
+    def __init__(self, total_bytes: int = 64 * 2**20, item_bytes: int = 2 * 2**20) -> None:
+        self.total_bytes = total_bytes
+        self.item_bytes = item_bytes
+        self.bytes = 0
+        self._data: dict[tuple, tuple[Any, int]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple, make: Callable[[], T]) -> T:
@@ -218,13 +224,29 @@ class _Memo:
             if key in self._data:
                 value = self._data.pop(key)
                 self._data[key] = value  # most recent last
-                return value
+                return value[0]
         value = make()
+        size = _size(value)
+        if size > self.item_bytes:
+            return value
         with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.pop(next(iter(self._data)))
+            if key not in self._data:
+                self._data[key] = (value, size)
+                self.bytes += size
+            while self.bytes > self.total_bytes and self._data:
+                self.bytes -= self._data.pop(next(iter(self._data)))[1]
         return value
+
+
+def _size(value: Any) -> int:
+    """Bytes a cached result stands for: its JSON length (frames: their memory)."""
+    usage = getattr(value, "memory_usage", None)
+    if callable(usage):
+        return int(usage(deep=True).sum())
+    try:
+        return len(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return 2**62  # not measurable: never cached
 
 
 def about(service: Service) -> dict[str, Any]:
@@ -232,6 +254,7 @@ def about(service: Service) -> dict[str, Any]:
     return {
         "tradewar_version": __version__,
         "store": {
+            "build_id": service.build_id,
             "built_at": service.build_info.get("built_at"),
             "tradewar_version": service.build_info.get("tradewar_version"),
             "store_version": service.build_info.get("store_version"),
