@@ -10,10 +10,10 @@ directory can be used as ``TRADEWAR_HOME`` for the CLI. The fixture never touche
 user's own store or ``TRADEWAR_HOME``: tests must pass the path explicitly
 (``store=real_store``). The build takes about 15 s and is skipped, with the reason,
 when the raw data directory (``tradewar.config.raw_dir()``, ``TRADEWAR_RAW``) is absent.
-Treat the store as read-only: it is shared by every test in the session, and close
-any connection you open on it (``open_store(real_store)``) before calling ``api.bulk``
-or ``api.duty_frame``: DuckDB refuses to ATTACH a file another connection of the same
-process holds.
+Treat the store as read-only: it is shared by every test in the session. Read it
+through the process's handle (``tradewar.data.store.open_store(real_store)``, or
+``attach_path(real_store)`` to ATTACH it in a DuckDB of your own): DuckDB refuses a
+second ATTACH of a file the process already holds.
 """
 
 from __future__ import annotations

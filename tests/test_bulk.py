@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from tradewar import api
-from tradewar.data.store import open_store
+from tradewar.data.store import attach_path, open_store
 from tradewar.engine.duty import compute_duty
 from tradewar.engine.shipment import make_shipment
 from tradewar.errors import TradewarError
@@ -77,7 +77,7 @@ def same(a: object, b: object, tol: float = 1e-9) -> bool:
 def _sample(store: Path) -> pd.DataFrame:
     """~2,000 shipments on real leaf codes: both importers, partner and other
     origins, entry dates over 2018-2019, and List 3 goods in transit in May 2019."""
-    con = duckdb.connect(str(store), read_only=True)
+    con = open_store(store)
     try:
         leaves = con.execute(
             "SELECT DISTINCT importer, code FROM panel WHERE is_leaf ORDER BY ALL"
@@ -146,7 +146,7 @@ def _panel_reference(store: Path, sample: pd.DataFrame) -> pd.DataFrame:
     window) and the coverage check: a cheap check of all rows, one query."""
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{store}' AS s (READ_ONLY)")
+        con.execute(f"ATTACH '{attach_path(store)}' AS s (READ_ONLY)")
         con.register("sample", sample)
         return con.execute("""
             WITH sh AS (
@@ -289,7 +289,7 @@ def test_bulk_matches_single_shipment_duty(sample, bulk_sample, reference):
 def _parent_sample(store: Path) -> pd.DataFrame:
     """Parent codes (HS6, HTS8): random ones, and ones whose panel rows overlap
     (lines with and without an export window beneath one parent)."""
-    con = duckdb.connect(str(store), read_only=True)
+    con = open_store(store)
     try:
         rows = con.execute("""
             WITH overlap AS (

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from tradewar import api
+from tradewar.data.store import attach_path
 from tradewar.engine.plan import DUCKDB, PANEL_COLUMNS, SPARK, shipments_sql
 
 pytestmark = pytest.mark.realdata
@@ -54,7 +55,7 @@ def _shipments(store: Path, root: Path, rows: int) -> Path:
     Parquet dataset partitioned by entry year."""
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{store}' AS s (READ_ONLY)")
+        con.execute(f"ATTACH '{attach_path(store)}' AS s (READ_ONLY)")
         con.execute("SELECT setseed(0.42)")
         con.execute("""
             CREATE TEMP TABLE codes AS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tradewar import api
+from tradewar.data.store import open_store
 
 
 def duty(store, code, entered, exported=None, importer="US", origin=None, value=None):
@@ -34,9 +35,8 @@ def test_list_line_counts_against_usitc_and_ustr(real_store):
     assert l3["level_8"] == 5759 + 2  # USITC 5,759 + two 2018 codes from the USTR annex
     assert lists["us.s301.list1"]["published_lines"] == 818
     assert lists["us.s301.list3"]["published_lines"] == 5745
-    import duckdb
 
-    con = duckdb.connect(str(real_store), read_only=True)
+    con = open_store(real_store)
     renumbered = con.execute(
         "SELECT count(*) FROM s301_crosscheck WHERE heading = '9903.88.03' "
         "AND kind = 'not_in_hts_at_start'"

@@ -22,6 +22,7 @@ import pytest
 from tradewar.api import check as api_check
 from tradewar.api import series as api_series
 from tradewar.config import raw_dir
+from tradewar.data.store import open_store
 
 pytestmark = pytest.mark.realdata
 
@@ -96,9 +97,8 @@ def test_figure1_weights_are_not_in_the_raw_data(piie_path: Path, real_store: Pa
     sheet = pd.read_excel(piie_path, sheet_name="Figure 1", header=None)
     notes = " ".join(str(v) for v in sheet.iloc[:, 0] if isinstance(v, str))
     assert "weighted by US exports to the world in 2017" in notes
-    import duckdb
 
-    con = duckdb.connect(str(real_store), read_only=True)
+    con = open_store(real_store)
     try:
         levels = con.execute(
             "SELECT list(DISTINCT product_level) FROM flows "
@@ -215,9 +215,8 @@ def test_series_decomposes_and_steps_agree(real_store: Path):
 
 def test_flow_checks_pass(real_store: Path):
     """Every trade-flow cross-check of the build (SOURCES.md totals) passed."""
-    import duckdb
 
-    con = duckdb.connect(str(real_store), read_only=True)
+    con = open_store(real_store)
     try:
         rows = con.execute("SELECT name, expected, observed, ok FROM checks "
                            "WHERE name LIKE 'flows_%'").fetchall()  # fmt: skip
@@ -324,9 +323,8 @@ def test_us_weights_total_and_drift(real_store: Path, us_points: list[dict]):
     has a 2018-2020 predecessor in force (computed here from flows, us_code_map and
     panel), within $1; identity + changed + unmatched = all 2024 imports; unmatched
     value is reported with its reasons."""
-    import duckdb
 
-    con = duckdb.connect(str(real_store), read_only=True)
+    con = open_store(real_store)
     try:
         total = con.execute(
             "SELECT sum(value_usd) FROM flows WHERE reporter = 'US' AND partner = 'CN' "

@@ -6,6 +6,7 @@ import duckdb
 
 from tradewar import api
 from tradewar.config import raw_dir
+from tradewar.data.store import attach_path, open_store
 
 TABLES = ("layers", "lines", "panel", "measures", "coverage", "issues", "checks", "flows")
 
@@ -13,8 +14,8 @@ TABLES = ("layers", "lines", "panel", "measures", "coverage", "issues", "checks"
 def test_rebuild_gives_identical_tables(real_store, tmp_path):
     again = api.build(raw=raw_dir(), target=tmp_path / "tradewar.duckdb").path
     con = duckdb.connect()
-    con.execute(f"ATTACH '{real_store}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{again}' AS b (READ_ONLY)")
+    con.execute(f"ATTACH '{attach_path(real_store)}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{attach_path(again)}' AS b (READ_ONLY)")
     try:
         _compare(con)
     finally:
@@ -33,7 +34,7 @@ def _compare(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_store_records_its_provenance(real_store):
-    con = duckdb.connect(str(real_store), read_only=True)
+    con = open_store(real_store)
     info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
     sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM layers").fetchall()}
     untraced = con.execute(

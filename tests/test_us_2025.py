@@ -3,11 +3,11 @@ claims, content values, coverage (needs the built store)."""
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
 from tradewar import api
+from tradewar.data.store import open_store
 from tradewar.errors import CoverageError
 
 TEE = "6109100012"  # men's cotton T-shirts: MFN 16.5%, List 4A 7.5%
@@ -159,7 +159,7 @@ def test_bulk_agrees_with_duty_on_claims(real_store, tmp_path):
 
 
 def test_store_layers_all_cited_and_coverage_end(real_store):
-    con = duckdb.connect(str(real_store), read_only=True)
+    con = open_store(real_store)
     try:
         check = con.execute(
             "SELECT observed, ok FROM checks WHERE name = 'layers_without_citation'"
