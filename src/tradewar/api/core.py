@@ -13,8 +13,6 @@ from ..codes import normalize_code
 from ..config import authored_dir, raw_dir, store_path
 from ..countries import importer_code, normalize_country
 from ..data.store import open_store
-from ..engine.lists import measure_lists
-from ..engine.schedule import product_schedule
 from ..engine.shipment import make_shipment
 from ..errors import InputError
 from .engine import engine
@@ -127,6 +125,8 @@ def schedule(
     if org == imp:
         raise InputError(f"origin {org} is the importer itself: no import duty applies")
     group = partner if org == partner else "*"
+    from ..engine.schedule import product_schedule
+
     con = open_store(store)
     try:
         result = product_schedule(con, normalize_code(code), imp, group)
@@ -139,6 +139,8 @@ def schedule(
 def lists(importer: str | None = None, store: Path | None = None) -> list[dict[str, Any]]:
     """Every list or round with heading, lines per code level, dates and rates."""
     imp = importer_code(importer) if importer else None
+    from ..engine.lists import measure_lists
+
     con = open_store(store)
     try:
         return measure_lists(con, imp)

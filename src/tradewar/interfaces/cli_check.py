@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..api import check as api_check
 from .cli import _json, app, out
+from .lazy import lazy
+
+api_check = lazy("tradewar.api.check")
 
 
 def _bn(x: float | None) -> str:

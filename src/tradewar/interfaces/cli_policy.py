@@ -12,12 +12,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..api import policy as api_policy
 from ..errors import InputError
 from ..guards import check_output
-from ..policy import commitments as _commitments
-from ..policy import impact as _impact
 from .cli import _json, app, out
+from .lazy import lazy
+
+api_policy = lazy("tradewar.api.policy")
+_commitments = lazy("tradewar.policy.commitments")
+_impact = lazy("tradewar.policy.impact")
 
 scenario_app = typer.Typer(
     help="Scenarios: amend the schedule and compare with the baseline.", no_args_is_help=True
@@ -49,8 +51,9 @@ def commitments(
         str | None, typer.Option(help="last month YYYY-MM (default: the data's last)")
     ] = None,
     prorate: Annotated[
-        str, typer.Option(help="seasonal-2017 (2017 monthly pattern) | straight-line")
-    ] = _commitments.DEFAULT_PRORATE,
+        str | None,
+        typer.Option(help="seasonal-2017 (2017 monthly pattern, the default) | straight-line"),
+    ] = None,
     compare: Annotated[
         bool, typer.Option("--compare", help="compare with the tracker's goals files")
     ] = False,
@@ -71,7 +74,12 @@ def commitments(
     """Purchases against the commitment targets, by category and month."""
     _check_plot(plot, (), overwrite)
     result = api_policy.commitments(
-        agreement, basis, through, prorate, compare, annex_only=annex_only
+        agreement,
+        basis,
+        through,
+        prorate or _commitments.DEFAULT_PRORATE,
+        compare,
+        annex_only=annex_only,
     )
     if plot is not None:
         api_policy.plot_commitments(result, plot)

@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..api import refunds as api_refunds
 from .cli import _json, app, out
+from .lazy import lazy
+
+api_refunds = lazy("tradewar.api.refunds")
 
 
 @app.command("refunds")

@@ -12,10 +12,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..api import series as api_series
 from ..errors import InputError
 from ..guards import check_output
 from .cli import _json, app, out
+from .lazy import lazy
+
+api_series = lazy("tradewar.api.series")
 
 
 @app.command("series")
