@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tradewar import api
+from tradewar.data.store import open_store
 from tradewar.errors import TradewarError
 
 PORK, SOY = "0203.29.00", "1201.90.11"
@@ -100,7 +101,7 @@ def test_code_that_changed_nomenclature(real_store):
     with pytest.raises(TradewarError, match=r"2020-01-01.*1201\.90\.11 \(hs6\)"):
         _duty(real_store, "1201.90.10.00", "2025-03-28")
     assert _additional(real_store, "1201.90.19", "2025-03-28") == 0.375
-    con = __import__("duckdb").connect(str(real_store), read_only=True)
+    con = open_store(real_store)
     try:
         links = con.execute(
             "SELECT DISTINCT method FROM cn_code_links WHERE new_code = '12019011'"
@@ -117,7 +118,7 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_checks_lists_and_series(real_store):
-    con = __import__("duckdb").connect(str(real_store), read_only=True)
+    con = open_store(real_store)
     try:
         checks = dict(con.execute("SELECT name, observed FROM checks").fetchall())
     finally:
