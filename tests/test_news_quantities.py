@@ -234,3 +234,17 @@ def test_sides_from_destination_counterpart_and_third_countries():
     k = kinds("Mexico also has a punitive tariff on U.S. pork, which rose to 20% on Friday.")
     (change,) = k["tariff_rate_change"]
     assert (change.fields["importer"], change.fields["to_rate"]) == ("MX", 0.2)
+
+
+def test_money_range_with_one_scale():
+    (m,) = amounts.find_money("taking purchases from $40 to $50 billion")
+    assert (m.value, m.high) == (40e9, 50e9)
+    assert len(amounts.find_money("exports rose from $40 billion to $50 billion")) == 2
+
+
+def test_sentence_ends_after_us_before_an_opener():
+    starts = pipeline.sentence_starts(
+        "Tariffs on cars from the U.S. Currently the rate is 40%. The U.S. Trade "
+        "Representative said so."
+    )
+    assert len(starts) == 3

@@ -235,7 +235,7 @@ _ORIGIN_RES = [
                rf"(?:[- ](?:made|origin|grown|sourced))?\s+(?:\w+\s+){{0,2}}?{_GOODS}", re.I),
     re.compile(rf"\b(?P<c>{_CN}|{_US})(?:[- ](?:made|origin|grown|sourced))?\s+(?:\w+\s+){{0,2}}?"
                rf"{_GOODS}", re.I),
-    re.compile(rf"\b(?:imports?|goods|products)\s+(?:\w+\s+){{0,2}}?(?:from|of)\s+(?:the\s+)?"
+    re.compile(rf"\b(?:imports?|{_GOODS})\s+(?:\w+\s+){{0,3}}?(?:from|of)\s+(?:the\s+)?"
                rf"(?P<c>{_CN}|{_US})", re.I),
 ]  # fmt: skip
 # "exports to China", "shipments to the U.S.": the country named is the importer
