@@ -89,7 +89,7 @@ CLAIM_CUE = re.compile(
     + _clauses.EVENT_VERB_RE.pattern,
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9$])")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9$])|\n+(?=\S)")
 _ABBREV = re.compile(
     r"(?:\b(?:U\.S|U\.K|U\.N|Mr|Mrs|Ms|Dr|St|Jr|Sr|No|Inc|Corp|Co|Ltd|Gov|Sen|Rep|Gen|vs|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|a\.m|p\.m|e\.g|i\.e)|\b[A-Z])$"
