@@ -55,6 +55,7 @@ _OTHER = {
     "TW": r"(?:Taiwan\w*)",
 }
 _OTHER_RE = {k: re.compile(rf"\b{v}\b") for k, v in _OTHER.items()}
+_OTHER_ANY = re.compile(r"\b(?:" + "|".join(_OTHER.values()) + r")\b")
 TARIFF = re.compile(
     r"\b(?:tariffs?|duty|duties|levy|levies|surcharges?|(?:import|border|punitive|retaliatory)"
     r"\s+tax(?:es)?|tax(?:es)?\s+(?:hike|rate)s?|countermeasures?|ad valorem)\b",
@@ -295,6 +296,7 @@ def parties(clause: str, sentence: str, near: str = "") -> tuple[str | None, str
     else in the clause, else the sentence, or the actor that imposes; the other side
     of a US-China pair is filled in."""
     origin = importer = None
+    others = bool(_OTHER_ANY.search(sentence))  # a third country named at all
     for text in (near, clause, sentence):
         for rx in _ORIGIN_RES:
             m = rx.search(text)
@@ -306,11 +308,11 @@ def parties(clause: str, sentence: str, near: str = "") -> tuple[str | None, str
         if m := _DEST_RE.search(text):
             origin = _other(_code(m["c"]))
             break
-        for code, rx in _OTHER_RE.items():
+        for code, rx in _OTHER_RE.items() if others else ():
             if rx.search(clause) and re.search(rf"\b(?:on|from)\s+(?:\w+\s+)?{_OTHER[code]}",
                                                clause):  # fmt: skip
                 return "US", code
-    if origin in ("US", None):  # "Mexico also has a punitive tariff on U.S. pork"
+    if others and origin in ("US", None):  # "Mexico also has a punitive tariff on U.S. pork"
         for code, rx in _OTHER_IMPOSES.items():
             if rx.search(clause) or rx.search(sentence):
                 return code, "US"
