@@ -191,7 +191,12 @@ def test_table_rows_of_rates_are_changes_with_their_product_and_year():
         "The proposal:\n| Product | Current rate | Proposed rate |\n"
         "| Semiconductors | 25% | 50% in 2025 |\n| Lithium-ion batteries | 7.5% | 25% in 2026 |"
     )
+    text = (
+        "Four-year review\n\nThe review was published on May 14. The USTR proposes these "
+        "increases to the tariffs on Chinese goods:\n" + text
+    )
     rows = kinds(text, "2024-05-15")["tariff_rate_change"]
+    assert {(c.fields["importer"], c.fields["status"]) for c in rows} == {("US", "proposed")}
     assert [(c.fields["product"], c.fields["from_rate"], c.fields["to_rate"]) for c in rows] == [
         ("Semiconductors", 0.25, 0.5),
         ("Lithium-ion batteries", 0.075, 0.25),

@@ -725,8 +725,8 @@ def table_row_claims(sent: Sentence) -> list[Claim]:
     }
     if y := re.search(r"\b(?:in|from|by)\s+((?:19|20)\d\d)\b", text[rates[-1].end :]):
         fields["effective_year"] = int(y[1])
-    start = len(text) - len(text.lstrip(" |"))
-    end = len(text.rstrip(" |"))
+    start = len(text) - len(text.lstrip(" |\n"))
+    end = len(text.rstrip().rstrip(" |"))
     return [sent.claim("tariff_rate_change", start, max(end, rates[-1].end), fields, 0.6)]
 
 
