@@ -79,11 +79,14 @@ def shipments(count: int, seed: int) -> list[str]:
     return out
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, workers: int = 0, fast_path: bool = True) -> subprocess.Popen:
+    """``tradewar serve`` on ``port``; ``fast_path=False``: every request through the
+    framework's full stack (the path before issue 14's fast path), for the baseline."""
     binary = Path(sys.executable).with_name("tradewar")
+    env = {**os.environ, "TRADEWAR_FAST_PATH": "1" if fast_path else "0"}
     proc = subprocess.Popen(
-        [str(binary), "serve", "--port", str(port), "--no-access-log"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [str(binary), "serve", "--port", str(port), "--no-access-log", "--workers", str(workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while True:
@@ -100,9 +103,30 @@ def start_server(port: int) -> subprocess.Popen:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of a process and its children (Linux /proc: the
+    workers of ``tradewar serve --workers N`` are its children)."""
+    total = 0.0
+    for p in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children(pid: int) -> list[int]:
+    """Descendant process ids of ``pid``."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            kids = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        found += [int(k) for k in kids]
+        todo += [int(k) for k in kids]
+    return found
 
 
 async def _request(reader, writer, path: str) -> int:
@@ -211,6 +235,31 @@ def phase(port: int, server_pid: int, mix: str, paths: list[str], args) -> dict:
     return result
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def baseline(port: int, paths: list[str], args, fast: dict) -> dict:
+    """The varied-1000 mix in the same run on the path before issue 14's fast path: one
+    worker, every request through the framework's stack (route, dependency solving,
+    middleware, a thread hop). The HTTP parser and JSON encoder are the same for both,
+    and so the lookups themselves (the index); the ratios are the fast path's gain."""
+    server = start_server(port, 1, fast_path=False)
+    try:
+        base = phase(port, server.pid, "varied-1000", paths, args)
+    finally:
+        stop_server(server)
+    keys = ("achieved_rps", "p50_ms", "p99_ms", "errors", "server_cpu_cores", "meets_target")
+    return {
+        "baseline": {"path": "1 worker, framework route", **{k: base[k] for k in keys}},
+        "ratio_rps_to_baseline": round(fast["achieved_rps"] / base["achieved_rps"], 2),
+        "ratio_p99_to_baseline": (
+            round(base["p99_ms"] / fast["p99_ms"], 1) if fast["p99_ms"] and base["p99_ms"] else None
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=TARGET_RPS, help="requests/s (0: max)")
@@ -224,6 +273,13 @@ def main() -> None:
         help="both: repeat and varied at --rate; all: also varied-1000 (1,000 req/s)",
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="tradewar serve --workers (0: its default)"
+    )
+    parser.add_argument(
+        "--no-baseline", action="store_true",
+        help="varied-1000: skip the baseline (1 worker, every request through the framework)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     if args.concurrency < 1 or args.duration <= 0 or args.rate < 0:
@@ -241,15 +297,17 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     load = os.getloadavg()
-    server = start_server(port)
+    server = start_server(port, args.workers)
     try:
         results = []
         for mix in mixes:
             paths = [f"/api/duty?{urlencode(ACCEPTANCE)}"] if mix == "repeat" else varied
             results.append(phase(port, server.pid, mix, paths, args))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
+    fast = next((r for r in results if r["mix"] == "varied-1000"), None)
+    if fast is not None and not args.no_baseline:
+        fast.update(baseline(port, varied, args, fast))
     report = {
         "benchmark": "tradewar serve: GET /api/duty",
         "store": str(store_path()),
@@ -272,6 +330,13 @@ def main() -> None:
             f"errors {r['errors']}, server CPU {r['server_cpu_cores']} cores"
             f" -> {'meets' if r['meets_target'] else 'misses'} the target"
         )
+        if "baseline" in r:
+            b = r["baseline"]
+            print(
+                f"         baseline ({b['path']}): {b['achieved_rps']:.0f} req/s, p50 "
+                f"{b['p50_ms']} ms, p99 {b['p99_ms']} ms, errors {b['errors']}; ratio "
+                f"{r['ratio_rps_to_baseline']}x req/s, {r['ratio_p99_to_baseline']}x lower p99"
+            )
 
 
 if __name__ == "__main__":

@@ -181,3 +181,94 @@ def test_reported_official_acts_are_events():
 )
 def test_numbers_that_are_not_claims(text):
     assert [c for c in claims_of(text) if c.kind != "event"] == []
+
+
+# --------------------------------------------------------------------------- context
+
+
+def test_table_rows_of_rates_are_changes_with_their_product_and_year():
+    text = (
+        "The proposal:\n| Product | Current rate | Proposed rate |\n"
+        "| Semiconductors | 25% | 50% in 2025 |\n| Lithium-ion batteries | 7.5% | 25% in 2026 |"
+    )
+    text = (
+        "Four-year review\n\nThe review was published on May 14. The USTR proposes these "
+        "increases to the tariffs on Chinese goods:\n" + text
+    )
+    rows = kinds(text, "2024-05-15")["tariff_rate_change"]
+    assert {(c.fields["importer"], c.fields["status"]) for c in rows} == {("US", "proposed")}
+    assert [(c.fields["product"], c.fields["from_rate"], c.fields["to_rate"]) for c in rows] == [
+        ("Semiconductors", 0.25, 0.5),
+        ("Lithium-ion batteries", 0.075, 0.25),
+    ]
+    assert [c.fields["effective_year"] for c in rows] == [2025, 2026]
+
+
+def test_a_figure_continuing_the_previous_trade_figure_keeps_its_flow():
+    k = kinds(
+        "Beijing said its exports to the United States rose to $478.4 billion in 2018. "
+        "This marks an 11.3% increase from 2017 figures.",
+        "2019-01-14",
+    )
+    first, second = k["trade_flow_change"]
+    assert second.fields["continues"] and second.fields["change"] == pytest.approx(0.113)
+    assert second.fields["flow"] == first.fields["flow"] and second.fields["period"] == "2018"
+
+
+def test_levels_and_anaphora_take_the_previous_sentence_sides():
+    k = kinds("China raised tariffs on US cars to 40 percent in July. Currently the tariff is 40%.")
+    (change,) = k["tariff_rate_change"]
+    (level,) = k["tariff_rate"]
+    assert (change.fields["importer"], change.fields["origin"]) == ("CN", "US")
+    assert level.fields["rate"] == 0.4 and level.fields["importer"] == "CN"
+    assert level.fields["parties_basis"] == "from an earlier sentence"
+    # a sentence naming its own sides (or none, without referring back) inherits nothing
+    k = kinds("China raised tariffs on US cars to 40 percent. The EU's tariff is 10%.")
+    assert "parties_basis" not in k["tariff_rate"][0].fields
+
+
+def test_sides_from_destination_counterpart_and_third_countries():
+    (rate,) = kinds("U.S. pork already had a 12% tariff on exports to China.")["tariff_rate"]
+    assert (rate.fields["importer"], rate.fields["origin"]) == ("CN", "US")
+    (d,) = kinds(
+        "As a result of ongoing trade negotiations with China, the Office of the United "
+        "States Trade Representative has postponed the increase to March 2, 2019.",
+        "2018-12-17",
+    )["deadline"]
+    assert d.fields["importer"] == "US"  # China is the counterpart ("with China")
+    k = kinds("Mexico also has a punitive tariff on U.S. pork, which rose to 20% on Friday.")
+    (change,) = k["tariff_rate_change"]
+    assert (change.fields["importer"], change.fields["to_rate"]) == ("MX", 0.2)
+
+
+def test_money_range_with_one_scale():
+    (m,) = amounts.find_money("taking purchases from $40 to $50 billion")
+    assert (m.value, m.high) == (40e9, 50e9)
+    assert len(amounts.find_money("exports rose from $40 billion to $50 billion")) == 2
+
+
+def test_sentence_ends_after_us_before_an_opener():
+    starts = pipeline.sentence_starts(
+        "Tariffs on cars from the U.S. Currently the rate is 40%. The U.S. Trade "
+        "Representative said so."
+    )
+    assert len(starts) == 3
+
+
+def test_trade_figures_continued_in_the_sentence_with_their_own_period_and_base():
+    k = kinds(
+        "The deficit in the trade of goods with China narrowed by 1.1% to $31.3 billion in "
+        "October and is down 14.6% so far this year. The deficit with China fell by $4.2 "
+        "billion from the September figure, lower than the deficit with the European Union.",
+        "2019-12-05",
+    )
+    month, ytd, *rest = k["trade_flow_change"]
+    assert (month.fields["period"], month.fields.get("comparison")) == ("2019-10", None)
+    assert ytd.fields["change"] == pytest.approx(-0.146)  # "down" is not the Dow index
+    assert (ytd.fields["comparison"], ytd.fields["period"], ytd.fields["partner"]) == (
+        "ytd",
+        "2019",
+        "CN",
+    )
+    assert all(c.fields.get("period") != "2019-09" for c in rest)  # "from September": base
+    assert all(c.fields.get("partner") == "CN" for c in rest)  # "with China" is named

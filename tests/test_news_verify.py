@@ -91,15 +91,17 @@ def test_goods_value_inside_and_outside_tolerance(real_store):
                                  value_usd=60e9))  # fmt: skip
     engine = next(e for e in cn.evidence if e.statistic.startswith("engine coverage"))
     assert engine.value["comparable"] is True and engine.value["weight_year"] == 2017
-    covered = engine.value["covered_value_usd"]
-    expected = "supported" if abs(covered / 60e9 - 1) <= 0.10 else "partly"
-    assert cn.verdict == expected
+    assert cn.verdict == "supported"  # against the announced $60bn; the engine alongside
     near = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN",
                                    value_usd=175e9))  # fmt: skip
     assert near.verdict == "partly"  # -12.5% from List 3's $200bn: inside 25%, not 10%
     outside = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN",
-                                      value_usd=80e9))  # fmt: skip
-    assert outside.verdict == "contradicted"  # nearest announced value ($120bn) is 33% off
+                                      value_usd=140e9))  # fmt: skip
+    assert outside.verdict == "contradicted"  # List 3's $200bn is 30% off
+    unrelated = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN",
+                                        value_usd=80e9))  # fmt: skip
+    assert unrelated.verdict == "not_checkable"  # no list within 50%: some other figure
+    assert "no list or round of about $80bn" in unrelated.reason
     running = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN",
                                       value_usd=250e9))  # fmt: skip
     assert running.verdict == "supported"  # lists 1-3 in force on the article's date
@@ -201,3 +203,34 @@ def test_planned_event_that_happened_later_is_partly(real_store):
     # a plan with nothing in the following 30 days stays not checkable
     c = _one(real_store, _claim("event", **{**planned, "date": "2019-08-01"}, planned=True))
     assert c.verdict == "not_checkable"
+
+
+def test_pledge_of_one_category_against_its_increments():
+    from tradewar.news.schema import Span
+    from tradewar.news.verify_pledges import check_category
+    from tradewar.policy.commitments import catalog
+
+    sentence = (
+        "China is to buy about $77 billion in industrial goods and $32 billion of farm goods."
+    )
+
+    def pledge(amount: float, start: int, **fields: object) -> Claim:
+        span = Span(text=sentence, start=0, end=len(sentence))
+        return Claim(kind="purchase_commitment", text=sentence[start : start + 12], start=start,
+                     end=start + 12, sentence=span, confidence=0.9,
+                     fields={"amount_usd": amount, **fields})  # fmt: skip
+
+    industrial = check_category(pledge(77e9, sentence.index("$77")), catalog())
+    assert industrial.verdict == "supported"  # Phase One: 32.9 + 44.8 = $77.7bn
+    assert "Manufactured goods" in industrial.evidence[0].statistic
+    farm = check_category(pledge(40e9, sentence.index("$32"), amount_usd_high=50e9), catalog())
+    assert farm.verdict == "partly" and "32.0bn" in farm.reason  # 12.5 + 19.5; 25% off
+    assert check_category(pledge(120e9, sentence.index("$77")), catalog()) is None
+
+
+def test_rate_change_in_the_year_stated(real_store):
+    row = _claim("tariff_rate_change", importer="US", origin="CN", from_rate=0.25, to_rate=1.0,
+                 product="Electric vehicles (EVs)", effective_year=2024)  # fmt: skip
+    assert _one(real_store, row, "2024-05-15").verdict == "supported"  # 100% from 2024-09-27
+    late = row.model_copy(update={"fields": {**row.fields, "effective_year": 2026}})
+    assert _one(real_store, late, "2024-05-15").verdict == "partly"

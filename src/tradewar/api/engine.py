@@ -67,6 +67,10 @@ class Engine:
                     self._index = _compile_index(self.store.cursor())
         return self._index or None
 
+    def compiled(self) -> Any:
+        """The index if it is compiled already, else None (never compiles it)."""
+        return self._index or None
+
     def warm(self) -> Engine:
         """Compile the index now (the service does this at startup)."""
         self.index()

@@ -108,6 +108,7 @@ def _layer(s: Shipment, y: dict[str, Any]) -> dict[str, Any]:
         "effective_until": y["valid_until"].isoformat() if y["valid_until"] else None,
         "governs": y["governs"],
         "precision": y["precision"],
+        "note": y.get("note"),
         "source": y["source"],
         "source_row": y["source_row"],
         "in_total": y["condition"] is None,

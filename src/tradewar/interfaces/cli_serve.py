@@ -5,8 +5,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
-from typing import Annotated
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -28,23 +33,48 @@ def serve(
         float, typer.Option(min=0.01, max=1024, help="bulk upload limit, MB")
     ] = 10.0,
     access_log: Annotated[bool, typer.Option(help="log every request")] = True,
+    workers: Annotated[
+        int, typer.Option(min=0, max=16, help="worker processes (0: one per usable core, <= 4)")
+    ] = 0,
 ) -> None:
     """Serve the HTTP API (/api, OpenAPI at /api/openapi.json) and the dashboard (/)."""
     import uvicorn
 
     from .web import Limits, create_app
+    from .web.app import WORKER_ENV
 
     _check_port(host, port)
     limits = Limits(time_s=time_limit, max_upload=int(max_upload_mb * 1024 * 1024))
-    application = create_app(store_path(), limits)  # no store: StoreError, exit code 2
+    count = workers or min(len(os.sched_getaffinity(0)), 4)
+    if count == 1:
+        target: Any = create_app(store_path(), limits)  # no store: StoreError, exit code 2
+    else:
+        forget_after_check(store_path())
+        target = "tradewar.interfaces.web.app:worker_app"
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning[/yellow] listening on {host}: the service has no login")
     url = f"http://{_url_host(host)}:{port}/"
-    print(f"tradewar: serving {store_path()} on {url} (Ctrl-C stops)", flush=True)
-    uvicorn.run(
-        application, host=host, port=port, log_level="warning", access_log=access_log,
-        timeout_graceful_shutdown=5,
-    )  # fmt: skip
+    print(
+        f"tradewar: serving {store_path()} on {url} with {count} worker(s) (Ctrl-C stops)",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="tradewar-serve-") as tmp:
+        spec = {"store": str(store_path()), "limits": asdict(limits),
+                "peers": str(Path(tmp) / "reload-epoch")}  # fmt: skip
+        os.environ[WORKER_ENV] = json.dumps(spec)  # read by each worker (spawned)
+        uvicorn.run(
+            target, host=host, port=port, log_level="warning", access_log=access_log,
+            timeout_graceful_shutdown=5, workers=count, factory=count > 1,
+        )  # fmt: skip
+
+
+def forget_after_check(store: Path) -> None:
+    """Fail fast (``StoreError``) on a missing or foreign store, then let it go: each
+    worker opens its own."""
+    from ..data.store import forget, handle
+
+    handle(store)
+    forget(store)
 
 
 def _check_port(host: str, port: int) -> None:

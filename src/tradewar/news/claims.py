@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 _TARIFF = re.compile(r"\b(tariffs?|duty|duties|levy|levies)\b", re.I)
 _CHANGE_UP = (
-    r"rise|rises|rising|raise|raised|raising|increase|increased|go up|hike|hiked|lift|jump|climb"
+    r"rise|rises|rising|rose|risen|raise|raised|raising|increase|increased|go up|hike|hiked|lift|"
+    r"jump|climb"
 )
 _CHANGE_DOWN = r"cut|lower|lowered|reduce|reduced|fall|drop|halve"
 _CHANGE_TO = re.compile(rf"\b(?:{_CHANGE_UP}|{_CHANGE_DOWN})\w*\b[^.;]{{0,40}}?\bto\s*$", re.I)
@@ -177,6 +178,8 @@ def _tariff_claims(sent: _Sentence, ref: str | None) -> list[Claim]:
         if m:
             origin = _country(m["who"])
     importer = _other(origin)
+    if origin is None:  # the clause rules' reading of the sides (actor, destination, ...)
+        importer, origin = _clauses.parties(text, text)
     dates = _dates_in(sent)
     # rate changes: "from X to Y", "to Y from X", "X percent ... rise to Y"
     frm = to = None
@@ -461,10 +464,20 @@ def _sentences(docs: Iterable[Doc]) -> list[_Sentence]:
 
 
 _FAMILY = {"tariff_rate_change": "tariff", "tariff_rate": "tariff"}
-_ADDED = ("value_usd", "status", "speaker", "quoted", "adjustment", "list", "product")
+_ADDED = (
+    "value_usd", "status", "speaker", "quoted", "adjustment", "list", "product", "importer",
+    "origin",
+)  # fmt: skip
+_PARTIES_KINDS = ("tariff_rate_change", "tariff_rate", "deadline", "goods_value_covered")
 
 
-def _flow_context(claim: Claim, adjusted: bool, china_customs: bool, last: dict[int, Any]) -> None:
+def _flow_context(
+    claim: Claim,
+    adjusted: bool,
+    china_customs: bool,
+    last: dict[int, Any],
+    flows: dict[int, dict[str, Any]],
+) -> None:
     """Fill a trade figure's context from the article: a release quoted as seasonally
     adjusted, China's customs as the source, the period of the story's previous figure."""
     f = claim.fields
@@ -475,6 +488,51 @@ def _flow_context(claim: Claim, adjusted: bool, china_customs: bool, last: dict[
     if not f.get("period") and last.get(claim.story):
         f["period"] = last[claim.story]
         f["period_text"] = "from an earlier sentence"
+    prev = flows.get(claim.story)
+    if prev and f.get("partner") == "WORLD" and prev.get("partner") not in (None, "WORLD"):
+        sentence = claim.sentence.text if claim.sentence else claim.text
+        if not re.search(r"\b(?:total|overall|world|global|all countries)\b", sentence, re.I):
+            f["partner"] = prev["partner"]  # the story's partner, not named again
+            f["partner_basis"] = "from an earlier sentence"
+
+
+# a sentence that refers back to the previous one's measure ("Currently the tariff is
+# 40%", "this date has now been postponed") and names no country of its own
+_ANAPHOR = re.compile(
+    r"\b(?:the|this|that|these|those|such)\s+(?:tariffs?|dut(?:y|ies)|rates?|levy|levies|"
+    r"date|deadline|increase|list)\b",
+    re.I,
+)
+_ANY_COUNTRY = re.compile(
+    rf"{_CN}|{_US}|\b(?:Mexic|Canad|Europe|EU\b|Japan|Korea|India|Brazil|Taiwan|Brit|U\.?K\b|"
+    r"mutual|reciprocal|both|global|all countries|trading partners)",
+    re.I,
+)
+
+
+def _story_parties(claim: Claim, sentence: str, previous: str | None) -> None:
+    """A rate, date or value in a sentence that names no country and refers back to the
+    previous sentence's measure: that sentence's importer and origin, marked so."""
+    f = claim.fields
+    if claim.kind not in _PARTIES_KINDS or f.get("importer") or f.get("origin") or not previous:
+        return
+    if _ANY_COUNTRY.search(sentence) or not _ANAPHOR.search(sentence):
+        return
+    importer, origin = _clauses.parties(previous, previous)
+    if importer and origin:
+        f.update(importer=importer, origin=origin, parties_basis="from an earlier sentence")
+
+
+def _table_context(claim: Claim, lead: str) -> None:
+    """A table row's sides and status from the table's lead-in sentence and header
+    ("The USTR is proposing the following increases ...", "| Proposed Tariff |")."""
+    f = claim.fields
+    if not f.get("importer") and not f.get("origin"):
+        importer, origin = _clauses.parties(lead, lead)
+        if importer and origin:
+            f.update(importer=importer, origin=origin, parties_basis="from the table's lead-in")
+    if not f.get("status") and (st := _clauses.status(lead, lead)):
+        f["status"] = st
 
 
 def _fuller(g: Claim, over: list[Claim]) -> bool:
@@ -494,7 +552,8 @@ def _merge(rules: list[Claim], generic: list[Claim]) -> list[Claim]:
         over = [
             c
             for c in out
-            if _FAMILY.get(c.kind, c.kind) == _FAMILY.get(g.kind, g.kind)
+            if any(c is r for r in rules)
+            and _FAMILY.get(c.kind, c.kind) == _FAMILY.get(g.kind, g.kind)
             and c.start < g.end
             and g.start < c.end
         ]
@@ -511,7 +570,12 @@ def _merge(rules: list[Claim], generic: list[Claim]) -> list[Claim]:
 
 
 def _key(claim: Claim) -> tuple[Any, ...]:
-    keep = {k: v for k, v in claim.fields.items() if not k.endswith(("_text", "_basis"))}
+    sides = ("importer", "origin") if claim.kind == "deadline" else ()  # a date recapped
+    keep = {
+        k: v
+        for k, v in claim.fields.items()
+        if not k.endswith(("_text", "_basis")) and k not in sides
+    }
     return (claim.kind, tuple(sorted((k, repr(v)) for k, v in keep.items())))
 
 
@@ -533,8 +597,11 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
         and not re.search(r"Commerce Department|Census|Department of Commerce", article.text)
     )
     last_period: dict[int, Any] = {}
+    last_flow: dict[int, dict[str, Any]] = {}
     claims: list[Claim] = []
     seen: set[tuple[Any, ...]] = set()
+    previous: dict[int, str] = {}
+    lead: dict[int, str] = {}  # the story's last prose sentence and table header
     for sent in sentences:
         found = (
             _tariff_claims(sent, ref)
@@ -542,12 +609,18 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
             + _deadline_claims(sent, ref, truce_starts)
             + _purchase_claims(sent, ref)
         )
-        generic = _clauses.sentence_claims(sent, ref) + _clauses.event_claims(sent, ref)
+        generic = _clauses.sentence_claims(
+            sent, ref, last_flow.get(sent.story)
+        ) + _clauses.event_claims(sent, ref)
         for claim in _merge(found, generic):
             _clauses.annotate(claim, sent.text, claim.start - sent.start)
+            _story_parties(claim, sent.text, previous.get(sent.story))
+            if claim.fields.get("table_row"):
+                _table_context(claim, lead.get(sent.story, ""))
             if claim.kind == "trade_flow_change" and "measure" in claim.fields:
-                _flow_context(claim, adjusted, china_customs, last_period)
+                _flow_context(claim, adjusted, china_customs, last_period, last_flow)
                 last_period[claim.story] = claim.fields.get("period")
+                last_flow[claim.story] = claim.fields
             key = _key(claim)
             if key in seen:
                 continue
@@ -555,5 +628,10 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
             if ref is None:
                 claim.reason = "the article has no date: relative dates are not resolved"
             claims.append(claim)
+        previous[sent.story] = sent.text  # the sentence just before, in its story
+        if sent.text.count("|") < 2:  # prose: the lead-in of a table that may follow
+            lead[sent.story] = sent.text
+        elif not _amounts.find_percents(sent.text):  # a header row ("| Proposed Tariff |")
+            lead[sent.story] = lead.get(sent.story, "") + " " + sent.text
     claims.sort(key=lambda c: (c.start, c.end))
     return claims

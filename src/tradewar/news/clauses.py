@@ -55,6 +55,7 @@ _OTHER = {
     "TW": r"(?:Taiwan\w*)",
 }
 _OTHER_RE = {k: re.compile(rf"\b{v}\b") for k, v in _OTHER.items()}
+_OTHER_ANY = re.compile(r"\b(?:" + "|".join(_OTHER.values()) + r")\b")
 TARIFF = re.compile(
     r"\b(?:tariffs?|duty|duties|levy|levies|surcharges?|(?:import|border|punitive|retaliatory)"
     r"\s+tax(?:es)?|tax(?:es)?\s+(?:hike|rate)s?|countermeasures?|ad valorem)\b",
@@ -104,9 +105,9 @@ DEADLINE = re.compile(
 NOT_CLAIM = re.compile(
     r"\b(?:Dow|S&P|Nasdaq|FTSE|Nikkei|Hang Seng|Shanghai Composite|index|indices|stocks?|"
     r"shares|points?\b(?! of)|GDP|growth|inflation|unemployment|poll\w*|survey\w*|"
-    r"approval|odds|probability|chance|yield|interest rates?|per dollar|exchange rate)",
+    r"approval|odds|probability|chance|yield|interest rates?|per dollar|exchange rate)\b",
     re.I,
-)
+)  # whole words: "down" is not the Dow
 THREAT = re.compile(
     r"\b(?:threat\w*|could|would|might|may|if|unless|without|consider\w*|warn\w*|"
     r"possibl\w*|potential\w*|mull\w*|weigh\w*)\b",
@@ -133,8 +134,10 @@ _SPEAKER_AFTER = re.compile(
 _SPEAKER_BEFORE = re.compile(
     r"(?P<who>(?:President\s+)?(?:[A-Z][\w.’'-]+\s?){1,3})\s+(?:said|says|tweeted|wrote|told)\b"
 )
+# the period of a trade figure ("in October", "for March 2020"); "from March 2019" and
+# "compared with" name the base of a change, not its period
 _PERIOD = re.compile(
-    rf"\b(?:in|for|during|of|on|from)\s+(?P<when>(?:the\s+)?(?:{_dates._MONTH_RE})(?:\s+(?:19|20)\d\d)?"
+    rf"\b(?:in|for|during|of|on)\s+(?P<when>(?:the\s+)?(?:{_dates._MONTH_RE})(?:\s+(?:19|20)\d\d)?"
     r"|(?:19|20)\d\d)\b|\b(?P<rel>last year|this year|last month|so far this year|"
     r"year[- ]to[- ]date|the year before|a year earlier)\b",
 )
@@ -235,10 +238,12 @@ _ORIGIN_RES = [
                rf"(?:[- ](?:made|origin|grown|sourced))?\s+(?:\w+\s+){{0,2}}?{_GOODS}", re.I),
     re.compile(rf"\b(?P<c>{_CN}|{_US})(?:[- ](?:made|origin|grown|sourced))?\s+(?:\w+\s+){{0,2}}?"
                rf"{_GOODS}", re.I),
-    re.compile(rf"\b(?:imports?|goods|products)\s+(?:\w+\s+){{0,2}}?(?:from|of)\s+(?:the\s+)?"
+    re.compile(rf"\b(?:imports?|{_GOODS})\s+(?:\w+\s+){{0,3}}?(?:from|of)\s+(?:the\s+)?"
                rf"(?P<c>{_CN}|{_US})", re.I),
-    re.compile(rf"\bexports?\s+(?:\w+\s+){{0,2}}?to\s+(?:the\s+)?(?P<c>{_CN}|{_US})", re.I),
 ]  # fmt: skip
+# "exports to China", "shipments to the U.S.": the country named is the importer
+_DEST_RE = re.compile(rf"\b(?:exports?|shipments?|sales)\s+(?:\w+\s+){{0,2}}?to\s+(?:the\s+)?"
+                      rf"(?P<c>{_CN}|{_US})", re.I)  # fmt: skip
 _ACTOR_RE = re.compile(
     rf"(?P<c>{_CN}|{_US}|Trump|Xi|USTR|Lighthizer|Mnuchin|Bessent|Commerce Ministry|"
     r"Ministry of Commerce|MOFCOM|State Council|Tariff Commission|White House|"
@@ -248,6 +253,15 @@ _ACTOR_RE = re.compile(
     r"target\w*|fir\w*|respond\w*)",
     re.I,
 )
+# "negotiations with China", "a deal between": the country is the counterpart, not the actor
+_COUNTERPART = re.compile(r"\b(?:with|against|between|from|and|versus)\s+(?:the\s+)?$", re.I)
+# a third country as the one that imposes: "Mexico also has a punitive tariff on ..."
+_OTHER_IMPOSES = {
+    k: re.compile(rf"\b{v}\b[^.;]{{0,40}}?\b(?:has|have|had|impos\w*|rais\w*|slap\w*|levi\w*|"
+                  r"put|retaliat\w*|increas\w*|hik\w*)\b[^.;]{0,40}?\b(?:tariffs?|dut(?:y|ies))\s+on\s+"
+                  rf"(?:\w+\s+)?{_US}")
+    for k, v in _OTHER.items()
+}  # fmt: skip
 _ACTOR_CODE = {
     "trump": "US", "ustr": "US", "lighthizer": "US", "mnuchin": "US", "bessent": "US",
     "white house": "US", "trump administration": "US", "xi": "CN", "commerce ministry": "CN",
@@ -267,11 +281,23 @@ def _code(word: str) -> str | None:
     return None
 
 
-def parties(clause: str, sentence: str) -> tuple[str | None, str | None]:
-    """(importer, origin) from the goods' origin named in the clause (else sentence), or
-    the actor that imposes; the other side of a US-China pair is filled in."""
+def _actor(text: str) -> str | None:
+    """The country of the first actor of ``text`` that is not a counterpart."""
+    pos = 0
+    while m := _ACTOR_RE.search(text, pos):
+        if not _COUNTERPART.search(text[max(0, m.start() - 12) : m.start()]):
+            return _code(m["c"])
+        pos = m.end("c")
+    return None
+
+
+def parties(clause: str, sentence: str, near: str = "") -> tuple[str | None, str | None]:
+    """(importer, origin) from the goods' origin named right after the figure (``near``),
+    else in the clause, else the sentence, or the actor that imposes; the other side
+    of a US-China pair is filled in."""
     origin = importer = None
-    for text in (clause, sentence):
+    others = bool(_OTHER_ANY.search(sentence))  # a third country named at all
+    for text in (near, clause, sentence):
         for rx in _ORIGIN_RES:
             m = rx.search(text)
             if m:
@@ -279,14 +305,20 @@ def parties(clause: str, sentence: str) -> tuple[str | None, str | None]:
                 break
         if origin:
             break
-        for code, rx in _OTHER_RE.items():
+        if m := _DEST_RE.search(text):
+            origin = _other(_code(m["c"]))
+            break
+        for code, rx in _OTHER_RE.items() if others else ():
             if rx.search(clause) and re.search(rf"\b(?:on|from)\s+(?:\w+\s+)?{_OTHER[code]}",
                                                clause):  # fmt: skip
                 return "US", code
+    if others and origin in ("US", None):  # "Mexico also has a punitive tariff on U.S. pork"
+        for code, rx in _OTHER_IMPOSES.items():
+            if rx.search(clause) or rx.search(sentence):
+                return code, "US"
     for text in (clause, sentence):
-        m = _ACTOR_RE.search(text)
-        if m:
-            importer = _code(m["c"])
+        if actor := _actor(text):
+            importer = actor
             break
     if origin and importer == origin:
         importer = _other(origin)
@@ -372,6 +404,42 @@ def is_pledge(clause: str, sentence: str) -> bool:
     return bool(_SECTOR_GOODS.search(clause)) and bool(
         re.search(r"phase one|agreement|deal|purchas", sentence, re.I)
     )
+
+
+LEVEL = re.compile(
+    r"\b(?:currently|already|still|remain\w*|keep\w*|kept|cap\w*|at most|up to|as high as|"
+    r"total\w*|stands? at|stood at|is|are|was|were|pay|paid|faces|faced)\b",
+    re.I,
+)
+_LEVEL_NEAR = re.compile(
+    r"\b(?:up to|as high as|at|is|are|was|were|of|cap\w* at|remain\w* at|totaled|pay)\s+$", re.I
+)
+_NEW_DATED = re.compile(
+    r"\b(?:(?:will|to|would|vow\w*\s+to)\s+(?:impose|levy|slap|put|add)|imposing|levying)\b[^.;]*"
+    r"\b(?:from|beginning|starting|effective|as of|on)\s+\S|"
+    r"\b(?:will|to)\s+(?:impose|levy|slap|put|add)\b",
+    re.I,
+)
+_CHANGE_WORDS = re.compile(
+    r"\b(?:rais\w*|increas\w*|hik\w*|lift\w*|boost\w*|doubl\w*|lower\w*|cut|cuts|cutting|"
+    r"reduc\w*|slash\w*|halv\w*|go(?:es)? up|rise|rises|rising|rose|additional|extra|new|"
+    r"fresh|retaliat(?:ed|es|e|ing)|will face|subject to|add|adds|added|adding|"
+    r"tak(?:e|es|ing) effect|go(?:es)? into effect|went into effect|took effect|"
+    r"cancel\w*|remov\w*|eliminat\w*|from \S+ to)\b",
+    re.I,
+)
+
+
+def is_change(clause: str, s: int, e: int) -> bool:
+    """Whether the rate at clause[s:e] is a change (new, raised, cut, taking effect) and
+    not a level ("currently 40%", "capped at 10 percent", "up to 15%", "kept at 55%")."""
+    if _LEVEL_NEAR.search(clause[max(0, s - 15) : s]) and re.search(
+        r"\b(?:currently|already|still|remain|keep|kept|cap|up to|as high as|total)",
+        clause,
+        re.I,
+    ):
+        return False
+    return bool(_CHANGE_WORDS.search(clause) or _NEW_DATED.search(clause))
 
 
 def _rates_in(clause: str, percents: list[_amounts.Percent]) -> tuple[Any, Any]:
@@ -515,9 +583,12 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
     if "comparison" not in fields:
         # the words right after the figure first ("down 14.6% so far this year"), then
         # the clause, then the sentence
-        near = sentence[a.start : a.end + 45]
+        near = _own_words(sentence, a)
+        several = len(re.findall(r"%|percent|per cent", sentence)) > 1
         for text in (near, clause, sentence):
-            if re.search(r"so far|to[- ]date", text, re.I):
+            if re.search(r"so far|to[- ]date", text, re.I) and not (
+                several and text is not near  # another figure's "so far this year"
+            ):
                 fields["comparison"] = "ytd"
             elif _MOM.search(text):
                 fields["comparison"] = "mom"
@@ -528,22 +599,64 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
             break
     if (
         fields.get("comparison") == "ytd"
-        and not re.search(r"so far|to[- ]date", sentence[a.start : a.end + 45], re.I)
+        and not re.search(r"so far|to[- ]date", _own_words(sentence, a), re.I)
         and len(re.findall(r"%|percent|per cent", clause)) > 1
     ):
         fields.pop("comparison")  # another figure of the clause is the year-to-date one
+    named = re.search(rf"\b(?:with|to|from)\s+(?:the\s+)?(?:{_CN}|{_US})", clause)
     for code, rx in _OTHER_RE.items():
-        if rx.search(clause) and re.search(
-            rf"\b(?:with|to|from)\s+(?:the\s+)?{_OTHER[code]}", clause
+        if (
+            not named  # "deficit with China ... lower than our deficit with the EU"
+            and rx.search(clause)
+            and re.search(rf"\b(?:with|to|from)\s+(?:the\s+)?{_OTHER[code]}", clause)
         ):
             fields["partner"] = code
     if re.search(
-        r"\b(?:covered|agricultur\w*|farm|soybeans?|pork|energy|manufactured|products?)\b",
+        r"\b(?:covered|agricultur\w*|farm|soybeans?|pork|energy|manufactured|products?|"
+        r"compounds?|minerals?|metals?|rare earths?|vehicles|cars|chips)\b",
         clause[: a.start - (len(sentence) - len(clause)) if False else len(clause)],
         re.I,
     ) or _panel_rates.product_in(clause):
         fields["product_scope"] = True
     return fields
+
+
+def _own_words(sentence: str, a: Anchor) -> str:
+    """The figure and the words after it up to the next figure ("1.1% to $31.3 billion in
+    October" of "... and is down 14.6% so far this year"), at most 45 characters."""
+    tail = sentence[a.end : a.end + 80]
+    nxt = re.search(r"\d[\d.,]*\s?(?:%|percent|per cent)", tail)
+    return sentence[a.start : a.end + min(45, nxt.start() if nxt else 45)]
+
+
+def _continued(
+    a: Anchor, text: str, clause: str, prev: dict[str, Any], ref: str | None
+) -> tuple[str | None, dict[str, Any], float]:
+    """A figure continuing the previous trade figure: its flow, reporter and partner."""
+    keep = ("measure", "reporter", "partner", "reporter_basis", "flow", "scope", "adjustment",
+            "product_scope")  # fmt: skip
+    fields = {k: prev[k] for k in keep if k in prev}
+    fields["continues"] = True
+    if a.kind == "percent":
+        change = _amounts.signed_change(a.extra, text)
+        if change is None:
+            return None, {}, 0
+        fields["change"] = change
+    else:
+        fields["value_usd"] = a.value
+    per = _dates.find_dates(clause)
+    years = re.findall(r"\b(?:19|20)\d\d\b", clause)
+    if re.search(r"so far|to[- ]date", clause, re.I):  # "and is down 14.6% so far this year"
+        fields["comparison"] = "ytd"
+        fields["period"] = years[0] if years else (ref or "")[:4] or prev.get("period")
+    elif years:
+        fields["period"] = years[0] if a.kind == "money" else prev.get("period")
+    elif per:
+        r = _dates.resolve(per[0][2], ref, "past")
+        if r is not None and r.date is not None:
+            fields["period"] = r.date[:7] if r.grain in ("month", "day") else r.date[:4]
+    fields.setdefault("period", prev.get("period"))
+    return "trade_flow_change", fields, 0.45
 
 
 def _claim_span(text: str, a: Anchor, lo: int, hi: int) -> tuple[int, int]:
@@ -581,9 +694,52 @@ def annotate(claim: Claim, sentence: str, start: int) -> None:
         claim.fields["quoted"] = True
 
 
-def sentence_claims(sent: Sentence, ref: str | None) -> list[Claim]:
-    """The claims of one sentence, one per quantity that has a kind (see module doc)."""
+_ROW_CELL = re.compile(r"\s*\|\s*")
+_CONTINUES = re.compile(
+    r"\b(?:increase|decrease|rise|drop|fall|rose|fell|up from|down from|stood at|hovered|"
+    r"(?:is|was|are|were)\s+(?:up|down)|"
+    r"marks|value|compared with|from \d{4}|in \d{4})\b",
+    re.I,
+)
+
+
+def table_row_claims(sent: Sentence) -> list[Claim]:
+    """A table row of rates ("Semiconductors | 25% | 50% in 2025 |"): a change from the
+    first rate to the last, the first cell as the product, a year stated as the
+    effective year."""
     text = sent.text
+    if text.count("|") < 2:
+        return []
+    rates = [p for p in _amounts.find_percents(text) if not p.points]
+    if len(rates) < 2:
+        return []
+    cells = [c for c in _ROW_CELL.split(text) if c.strip()]
+    product = cells[0].strip() if cells and not _amounts.find_percents(cells[0]) else None
+    fields: dict[str, Any] = {
+        "importer": None,
+        "origin": None,
+        "from_rate": rates[0].value,
+        "to_rate": rates[-1].value,
+        "product": product,
+        "table_row": True,
+    }
+    if y := re.search(r"\b(?:in|from|by)\s+((?:19|20)\d\d)\b", text[rates[-1].end :]):
+        fields["effective_year"] = int(y[1])
+    start = len(text) - len(text.lstrip(" |\n"))
+    end = len(text.rstrip().rstrip(" |"))
+    return [sent.claim("tariff_rate_change", start, max(end, rates[-1].end), fields, 0.6)]
+
+
+def sentence_claims(
+    sent: Sentence, ref: str | None, previous_flow: dict[str, Any] | None = None
+) -> list[Claim]:
+    """The claims of one sentence, one per quantity that has a kind (see module doc).
+    ``previous_flow``: the fields of the story's last trade figure, for a sentence that
+    continues it ("This marks a 17.2% increase from 2017 figures")."""
+    text = sent.text
+    rows = table_row_claims(sent)
+    if rows:
+        return rows
     found = anchors(text)
     if not found:
         return []
@@ -616,8 +772,19 @@ def sentence_claims(sent: Sentence, ref: str | None) -> list[Claim]:
             tariff_done,
             used_dates,
         )
+        if (
+            kind is None
+            and previous_flow
+            and a.kind in ("percent", "money")
+            and a.start not in used_money
+            and not TARIFF.search(clause)
+            and _CONTINUES.search(clause)
+        ):
+            kind, fields, conf = _continued(a, text, clause, previous_flow, ref)
         if kind is None:
             continue
+        if kind == "trade_flow_change" and "measure" in fields:
+            previous_flow = fields  # a later clause may continue it ("and is down 14.6% ...")
         st = status(clause, text)
         if st and "status" not in fields:
             fields["status"] = st
@@ -648,11 +815,18 @@ def _classify(
         _TAX.search(clause) and re.search(r"\b(?:import|extra|additional|border|hike)\b", clause)
     )
     has_flow = bool(FLOW.search(local))
-    importer, origin = parties(clause, text)
+    importer, origin = parties(clause, text, text[a.start : a.end + 45])
     if a.kind == "percent":
         p: _amounts.Percent = a.extra
         after = text[a.end : a.end + 40]
-        is_share = bool(re.match(r"\s+(?:of|share)\b", after)) and not has_tariff
+        is_share = bool(
+            re.match(
+                r"\s+(?:of|share of)\s+(?:\w+\s+){0,4}?(?:exports|imports|trade|purchases|"
+                r"shipments|sales|market|soybeans)",
+                after,
+                re.I,
+            )
+        ) or (bool(re.match(r"\s+(?:of|share)\b", after)) and not has_tariff)
         if has_tariff and not is_share:
             if (lo, hi) in tariff_done:
                 return None, {}, 0
@@ -668,8 +842,20 @@ def _classify(
             if m := LIST.search(clause):
                 fields["list"] = " ".join(m["list"].split())
             scope = next(
-                (x for x in moneys if lo <= x.start < hi and x.value), None
-            )  # the value the rate applies to
+                (
+                    x
+                    for x in moneys
+                    if lo <= x.start < hi
+                    and x.value
+                    and re.search(
+                        r"\b(?:on|of|covering|targeting|affecting)\s+(?:the\s+)?"
+                        r"(?:remaining\s+|roughly\s+|about\s+|some\s+)?$",
+                        text[max(lo, x.start - 25) : x.start],
+                        re.I,
+                    )
+                ),
+                None,
+            )  # the value the rate applies to ("on $200 billion of goods")
             if scope is not None:
                 fields["scope_value_usd"] = scope.value
                 used_money.add(scope.start)
@@ -684,9 +870,7 @@ def _classify(
                 fields |= {"from_rate": frm.value if frm else None, "to_rate": to.value}
                 kind = "tariff_rate_change"
                 tariff_done.add((lo, hi))
-            elif CHANGE.search(clause[: a.start - lo + 1]) or re.search(
-                r"\b(?:additional|extra|new|retaliatory)\b", local, re.I
-            ):
+            elif is_change(clause, a.start - lo, a.end - lo):
                 rates = [q.value for q in rel if not q.points]
                 fields |= {"from_rate": None, "to_rate": p.value}
                 if len(rates) > 1:
@@ -813,7 +997,9 @@ def _classify(
         if start is not None:
             fields["start_date"], fields["start_text"], fields["start_basis"] = start
         return "deadline", fields, 0.55
-    if a.start in used_dates:
+    if a.start in used_dates and not re.search(
+        r"\b(?:effect|effective)\s+(?:on|from)?\s*$", text[max(0, a.start - 25) : a.start], re.I
+    ):
         return None, {}, 0
     before = text[max(lo, a.start - 45) : a.start]
     after = text[a.end : a.end + 40]
@@ -886,11 +1072,16 @@ _EVENT_RE = re.compile(
     r"then|already|recently|officially|formally|today|on\s+\w+(?:\s+\d{1,2})?|"
     r"would\s+be|was|were)\s+){0,3}(?P<verb>"
     + "|".join(sorted(EVENT_VERBS, key=len, reverse=True))
-    + r")\b|\b(?P<actor2>China|Beijing|Trump|the\s+U\.?S\.?)\s+(?:later\s+)?said\s+it\s+would\s+"
-    r"(?P<verb2>stop|halt|suspend|impose|retaliate)\b",
+    + r")\b|\b(?P<actor2>China|Beijing|Trump|the\s+U\.?S\.?|and)\s+(?:later\s+)?said\s+it\s+"
+    r"would\s+(?P<verb2>stop|halt|suspend|impose|retaliate)\b"
+    rf"|(?P<actor3>{_EVENT_ACTOR})['’]s?\s+(?:\w+\s+){{0,3}}?(?:investigation|report|review|"
+    r"proclamation|order|announcement|decision|notice|list)\b[^.;]{0,120}?\b(?P<verb3>issued|"
+    r"published|released|signed|announced)\s+(?:on\s+)?(?=[A-Z][a-z]+\.?\s+\d)",
 )
 EVENT_VERB_RE = re.compile(r"\b(?:" + "|".join(EVENT_VERBS) + r")\b", re.I)
-_EVENT_BLOCK = re.compile(r"\b(?:if|whether|unless|could|might|may)\b", re.I)
+_EVENT_BLOCK = re.compile(
+    r"\b(?:[Ii]f|[Ww]hether|[Uu]nless|[Cc]ould|[Mm]ight|may)\b"
+)  # not "May 14"
 
 
 def event_claims(sent: Sentence, ref: str | None) -> list[Claim]:
@@ -901,8 +1092,9 @@ def event_claims(sent: Sentence, ref: str | None) -> list[Claim]:
     text = sent.text
     out: list[Claim] = []
     for m in _EVENT_RE.finditer(text):
-        verb = (m["verb"] or m["verb2"] or "").lower()
-        start = m.start("actor") if m["actor"] else m.start("actor2")
+        verb = (m["verb"] or m["verb2"] or m["verb3"] or "").lower()
+        name = "actor" if m["actor"] else "actor2" if m["actor2"] else "actor3"
+        start = m.start(name)
         lo, hi = clause_bounds(text, start)
         if _EVENT_BLOCK.search(text[max(lo, start - 30) : m.end()]):
             continue
@@ -915,15 +1107,16 @@ def event_claims(sent: Sentence, ref: str | None) -> list[Claim]:
         found = _dates.find_dates(text[lo:hi])
         date = date_text = None
         if found:
-            _s, _e, words = min(
-                found, key=lambda x: abs(lo + x[0] - m.start("verb" if m["verb"] else "verb2"))
-            )
+            vname = "verb" if m["verb"] else "verb2" if m["verb2"] else "verb3"
+            _s, _e, words = min(found, key=lambda x: abs(lo + x[0] - m.end(vname)))
             r = _dates.resolve(words, ref, "past")
             if r is not None and r.date is not None:
                 date, date_text = r.date, words
         elif ref and re.search(r"\b(?:has|have)\s+\w+$|\btoday\b", text[start : m.end()]):
             date, date_text = ref, "the article date (present perfect)"
-        actor = (m["actor"] or m["actor2"] or "").strip()
+        actor = (m[name] or "").strip()
+        if actor == "and":  # "X let ... and later said it would ...": the sentence's subject
+            actor = text[:start].split(" ", 1)[0]
         code = _code(actor) or (
             "US"
             if re.search(

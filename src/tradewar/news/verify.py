@@ -39,7 +39,7 @@ from ..engine import series as series_engine
 from ..engine.lists import measure_lists
 from ..errors import TradewarError
 from ..policy import commitments as commitments_mod
-from . import verify_counts, verify_dates, verify_flows, verify_rates
+from . import verify_counts, verify_dates, verify_flows, verify_pledges, verify_rates
 from .schema import Article, Claim, Evidence, Reading, Verdict
 
 RATE_TOL = 0.0005
@@ -50,7 +50,14 @@ FLOW_PARTLY_PP = 0.05
 FLOW_MIRROR_PP = 0.10
 PLEDGE_MATCH = 0.10
 EVENT_DAYS = 3
-PLANNED_SLIP_DAYS = 30  # how late a planned event may happen and still be the one planned
+PLANNED_SLIP_DAYS = 30
+VALUE_UNRELATED = 0.5  # further from every announced value: some other figure
+PLAN_WINDOW_DAYS = 90  # a threatened list announced this soon after is the one reported
+PLANNED_STATUSES = (
+    "threatened",
+    "proposed",
+    "announced",
+)  # how late a planned event may happen and still be the one planned
 
 VALUE_TOLERANCE = (
     f"within {VALUE_SUPPORTED:.0%} supported, within {VALUE_PARTLY:.0%} partly, else contradicted"
@@ -864,6 +871,15 @@ def verify_goods_value(claim: Claim, rec: Record, article_day: dt.date | None) -
         for m in _candidates(claim, rec)
         if m.announced_usd and (article_day is None or m.known_on(article_day))
     ]
+    later = []  # a threat or plan that a list announced soon after the article matches
+    if article_day is not None and claim.fields.get("status") in PLANNED_STATUSES:
+        soon = article_day + dt.timedelta(days=PLAN_WINDOW_DAYS)
+        later = [
+            m
+            for m in _candidates(claim, rec)
+            if m.announced_usd and m not in candidates and m.known_on(soon)
+        ]
+        candidates += later
     if not candidates:
         return _not_checkable(
             claim, "no measure of the schedule with an announced trade value by the article's date"
@@ -947,12 +963,26 @@ def verify_goods_value(claim: Claim, rec: Record, article_day: dt.date | None) -
                 note=note,
             )
         )
-    announced_verdict = _band(abs(dev), VALUE_SUPPORTED, VALUE_PARTLY)
-    verdict = engine_verdict or announced_verdict
+    # the verdict is against the announced value; the engine's coverage (with its weight
+    # year) is shown alongside and named in the reason where it disagrees
+    if abs(dev) > VALUE_UNRELATED:
+        return _not_checkable(
+            claim,
+            f"no list or round of about {usd(value)} in the record by the article's date "
+            f"(the nearest is {name}, {usd(announced)})",
+            evidence,
+        )
+    verdict = _band(abs(dev), VALUE_SUPPORTED, VALUE_PARTLY)
     reason = None
     if verdict != "supported":
-        basis = "engine coverage" if engine_verdict else "announced value"
-        reason = f"{usd(value)} is outside ±{VALUE_SUPPORTED:.0%} of the {basis} of {name}"
+        reason = f"{usd(value)} is outside ±{VALUE_SUPPORTED:.0%} of the announced value of {name}"
+    elif engine_verdict not in (None, "supported"):
+        reason = f"the announced value matches; the engine's coverage of {name} differs"
+    if measures and all(m in later for m in measures):
+        reason = (reason + "; " if reason else "") + (
+            f"{name} was announced after the article (within {PLAN_WINDOW_DAYS} days): "
+            "the plan reported is the one that came"
+        )
     return claim.model_copy(update={"verdict": verdict, "reason": reason, "evidence": evidence})
 
 
@@ -1368,6 +1398,8 @@ def verify_purchase(claim: Claim, rec: Record, article_day: dt.date | None) -> C
             f"{', '.join(missing) or 'verifiable target'}, so no target can be computed"
         )
         return _not_checkable(claim, "; ".join([reason, *notes]), evidence)
+    if matched is None and (by_category := verify_pledges.check_category(claim, catalog)):
+        return by_category
     if matched is None:
         why = f"no commitment record of {usd(amount)}" if amount else "the claim gives no amount"
         return _not_checkable(

@@ -53,6 +53,14 @@ def check_count(claim: Claim, rec: Any, article_day: dt.date | None) -> Claim | 
         and m.announced_usd
         and abs(value / m.announced_usd - 1) <= 0.1
     ]
+    if not named and importer is None:
+        return claim.model_copy(
+            update={
+                "verdict": "not_checkable",
+                "reason": "a count of lines with neither the importer nor the list's value "
+                "named: which list it counts is not known",
+            }
+        )
     pool = named or options
     best = min(pool, key=lambda m: abs(count / m.raw["published_lines"] - 1))
     lines = best.raw["published_lines"]
@@ -70,7 +78,7 @@ def check_count(claim: Claim, rec: Any, article_day: dt.date | None) -> Claim | 
     ]
     if abs(dev) <= SUPPORTED:
         return claim.model_copy(update={"verdict": "supported", "reason": None, "evidence": ev})
-    if abs(dev) <= PARTLY:
+    if abs(dev) <= PARTLY and named:
         reason = f"{count:,.0f} is {dev:+.0%} from the {lines:,} lines of {best.id}"
         return claim.model_copy(update={"verdict": "partly", "reason": reason, "evidence": ev})
     if named:

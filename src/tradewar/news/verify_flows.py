@@ -205,11 +205,15 @@ def check_flow(claim: Claim, rec: Any, article_day: dt.date | None) -> Claim | N
         else "partly"
     )
     ev[0] = ev[0].model_copy(update={"note": "; ".join(notes) + "; " + (ev[0].note or "")})
-    if verdict != "supported" and gran == "month" and f.get("release_adjusted"):
+    if verdict != "supported" and gran == "month" and len(months) == 1 and reporter == "US":
         return _nc(
             claim,
-            "the article quotes a seasonally adjusted release; the data are not seasonally "
-            "adjusted: " + "; ".join(notes),
+            "a monthly figure of the Census release, which states country and total figures "
+            "seasonally adjusted (the article says so)"
+            if f.get("release_adjusted")
+            else "a monthly figure of the Census release, which states country and total "
+            "figures seasonally adjusted; the data are not seasonally adjusted: "
+            + "; ".join(notes),
             ev,
         )
     reason = None if verdict == "supported" else "; ".join(notes)

@@ -12,10 +12,13 @@ Content-Security-Policy forbids it).
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import HTMLResponse
@@ -23,7 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ... import __version__
 from ...config import store_path
-from . import pending, routes
+from . import fast, pending, routes
 from .errors import install_handlers
 from .render import JSON
 from .service import Limits, Service
@@ -48,27 +51,10 @@ the time limit. The store is opened read-only.
 """
 
 
-class SecurityHeaders:
-    """Add the security headers (CSP: nothing loaded from another origin) to responses."""
-
-    def __init__(self, app: object) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)  # type: ignore[operator]
-            return
-
-        async def add(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, add)  # type: ignore[operator]
-
-
 class Generation:
-    """Admit each request on one store generation and name it (``X-Tradewar-Build``)."""
+    """Admit each request on one store generation and name it (``X-Tradewar-Build``),
+    with the security headers (CSP: nothing loaded from another origin); one pure ASGI
+    layer for both."""
 
     def __init__(self, app: object, service: Service) -> None:
         self.app = app
@@ -78,17 +64,44 @@ class Generation:
         if scope["type"] != "http":
             await self.app(scope, receive, send)  # type: ignore[operator]
             return
-        build = (await self.service.enter()).encode()
+        headers = [*SECURITY_HEADERS, (b"x-tradewar-build", (await self.service.enter()).encode())]
 
         async def add(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-tradewar-build", build)]
+                message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
         try:
             await self.app(scope, receive, add)  # type: ignore[operator]
         finally:
             self.service.leave()
+
+
+class DutyApp(FastAPI):
+    """The service's application: a plain ``GET /api/duty`` is answered before the
+    framework's stack (``fast.py``), every other request goes through it."""
+
+    service: Service
+    fast_path = os.environ.get("TRADEWAR_FAST_PATH", "1") != "0"  # 0: for comparison
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == "/api/duty"
+            and scope["method"] == "GET"
+            and self.fast_path
+        ):
+            service = self.service
+            build = await service.enter()
+            try:
+                body = fast.answer(service, scope)
+                if body is not None:
+                    headers = [*SECURITY_HEADERS, (b"x-tradewar-build", build.encode())]
+                    await fast.send_json(send, body, headers)
+                    return
+            finally:
+                service.leave()
+        await super().__call__(scope, receive, send)
 
 
 def policy_router(service: Service) -> APIRouter | None:
@@ -108,18 +121,25 @@ def news_router(service: Service) -> tuple[APIRouter, bool, bool]:
     return news_routes.build_router(service, check, timeline), check, timeline
 
 
-def create_app(store: Path | None = None, limits: Limits | None = None) -> FastAPI:
-    """The service on ``store`` (default: the store under TRADEWAR_HOME)."""
+def create_app(
+    store: Path | None = None, limits: Limits | None = None, peers: Path | None = None
+) -> FastAPI:
+    """The service on ``store`` (default: the store under TRADEWAR_HOME). ``peers``: the
+    reload epoch file of a service run as several workers (``worker_app``)."""
     from .errors import BodyLimit
 
-    service = Service(store or store_path(), limits)
+    service = Service(store or store_path(), limits, peers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with anyio.create_task_group() as tasks:
+            if service.peers is not None:
+                tasks.start_soon(service.follow)
+            yield
+            tasks.cancel_scope.cancel()
         service.close()
 
-    app = FastAPI(
+    app = DutyApp(
         title="tradewar",
         version=__version__,
         description=DESCRIPTION,
@@ -129,7 +149,7 @@ def create_app(store: Path | None = None, limits: Limits | None = None) -> FastA
         lifespan=lifespan,
         default_response_class=JSON,
     )
-    app.state.service = service
+    app.state.service = app.service = service
     install_handlers(app)
     app.include_router(routes.build_router(service))
     policy = policy_router(service)
@@ -157,6 +177,18 @@ def create_app(store: Path | None = None, limits: Limits | None = None) -> FastA
         max_upload=limits.max_upload,
         upload_paths=UPLOAD_PATHS,
     )
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(Generation, service=service)
     return app
+
+
+# ``tradewar serve --workers N`` (N > 1): each worker process builds its app here
+WORKER_ENV = "TRADEWAR_SERVE_WORKER"
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker of a service of several (uvicorn ``factory``): the store,
+    limits and reload epoch file come from ``TRADEWAR_SERVE_WORKER`` (JSON)."""
+    spec = json.loads(os.environ[WORKER_ENV])
+    limits = Limits(**spec["limits"])
+    peers = Path(spec["peers"]) if spec.get("peers") else None
+    return create_app(Path(spec["store"]), limits, peers)

@@ -26,9 +26,8 @@ from ...api import refunds as api_refunds
 from ...api import series as api_series
 from ...codes import normalize_code
 from ...countries import normalize_country
-from ...data.store import check_date
 from ...engine import series as series_engine
-from ...engine.shipment import make_shipment
+from ...engine.shipment import Shipment, make_shipment
 from ...errors import CoverageError, InputError, TradewarError
 from .errors import ERROR_SCHEMA, FieldError
 from .fields import IsoDate, Number
@@ -66,6 +65,43 @@ def field(loc: str, fn: Callable[..., T], *args: Any) -> T:
     except (InputError, CoverageError) as exc:
         where = "body" if loc == "file" else "query"
         raise FieldError((where, loc), exc) from None
+
+
+def duty_shipment(
+    code: str,
+    entered: dt.date,
+    importer: str = "US",
+    origin: str | None = None,
+    exported: dt.date | None = None,
+    value: float | None = None,
+    quantity: float | None = None,
+    unit: str | None = None,
+    claim: list[str] | None = None,
+    content_value: float | None = None,
+) -> Shipment:
+    """The shipment of a ``/api/duty`` request (fields already typed); a bad field is a
+    ``FieldError`` on that field. The route and the fast path (``fast.py``) share it."""
+    field("code", normalize_code, code)
+    org = field("origin", normalize_country, origin or PARTNER[importer])
+    if org == importer:
+        raise FieldError(
+            ("query", "origin"),
+            InputError(f"origin {org} is the importer itself: no import duty applies"),
+        )
+    if exported is not None and exported > entered:
+        raise FieldError(
+            ("query", "exported"),
+            InputError(f"export date {exported} is after the entry date {entered}"),
+        )
+    if (quantity is None) != (unit is None):
+        raise FieldError(
+            ("query", "unit" if unit is None else "quantity"),
+            InputError("give quantity and unit together"),
+        )
+    return field(
+        "claim", make_shipment, code, importer, org, entered, exported, value, quantity,
+        unit, claim, content_value,
+    )  # fmt: skip
 
 
 def build_router(service: Service) -> APIRouter:
@@ -125,33 +161,15 @@ def build_router(service: Service) -> APIRouter:
             Query(ge=0, le=1e15, allow_inf_nan=False, description="content value, USD"),
         ] = None,
     ) -> JSON:
-        field("code", normalize_code, code)
-        org = field("origin", normalize_country, origin or PARTNER[importer])
-        if org == importer:
-            raise FieldError(
-                ("query", "origin"),
-                InputError(f"origin {org} is the importer itself: no import duty applies"),
-            )
-        if exported is not None and exported > entered:
-            raise FieldError(
-                ("query", "exported"),
-                InputError(f"export date {exported} is after the entry date {entered}"),
-            )
-        if (quantity is None) != (unit is None):
-            raise FieldError(
-                ("query", "unit" if unit is None else "quantity"),
-                InputError("give quantity and unit together"),
-            )
-        shipment = field(
-            "claim", make_shipment, code, importer, org, entered, exported, value, quantity,
-            unit, claim, content_value,
+        shipment = duty_shipment(
+            code, entered, importer, origin, exported, value, quantity, unit, claim,
+            content_value,
         )  # fmt: skip
+        field("entered", service.check_entry, shipment)  # the coverage in memory: no SQL
         cursors: list[Any] = []
 
         def work() -> dict[str, Any]:
-            cur = service.cursor()
-            cursors.append(cur)
-            field("entered", check_date, cur, shipment.importer, shipment.entered, "entry")
+            cursors.append(service.cursor())
             return field("code", service.duty, shipment)
 
         def interrupt() -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,9 +34,12 @@ import duckdb
 from ... import __version__
 from ...api.engine import Engine, pin
 from ...api.engine import reload as reload_engine
-from ...errors import TradewarError
+from ...data.store import check_span
+from ...engine.shipment import Shipment
+from ...errors import StoreError, TradewarError
 
 T = TypeVar("T")
+log = logging.getLogger("tradewar.web")
 
 
 @dataclass(frozen=True)
@@ -90,31 +95,47 @@ class RWLock:
 class Service:
     """What the routes share: the store path, the serving copy, locks and caches."""
 
-    def __init__(self, store: Path, limits: Limits | None = None) -> None:
+    def __init__(
+        self, store: Path, limits: Limits | None = None, peers: Path | None = None
+    ) -> None:
         self.store = store
         self.limits = limits or Limits()
         self.file_lock = RWLock()
         self._inflight = 0
         self._reloading = False
+        self.peers = peers  # the reload epoch file shared by the workers of one service
+        self.epoch = _epoch(peers)
         self._use(pin(store).warm())
 
     def _use(self, engine: Engine) -> None:
         """Serve ``engine``'s generation, with caches of its own."""
         self.engine = engine
         self.build_info = engine.info
+        rows = (
+            engine.cursor()
+            .execute("SELECT importer, cov_from, cov_until, basis FROM coverage ORDER BY importer")
+            .fetchall()
+        )
         self.coverage = [
             {"importer": i, "from": f.isoformat(), "until": (u - dt.timedelta(days=1)).isoformat(),
              "basis": b}
-            for i, f, u, b in engine.cursor().execute(
-                "SELECT importer, cov_from, cov_until, basis FROM coverage ORDER BY importer"
-            ).fetchall()
+            for i, f, u, b in rows
         ]  # fmt: skip
+        self.spans = {i: (f, u) for i, f, u, _b in rows}
         self.duty = lru_cache(maxsize=8192)(engine.duty)
         self.memo = _Memo()
 
     @property
     def build_id(self) -> str:
         return self.engine.build_id
+
+    def check_entry(self, shipment: Shipment) -> None:
+        """``CoverageError`` when the entry date is outside the importer's coverage (held
+        in memory: ``data.store.check_date`` without the query)."""
+        span = self.spans.get(shipment.importer)
+        if span is None:
+            raise StoreError(f"the store has no coverage for importer {shipment.importer}")
+        check_span(shipment.importer, shipment.entered, "entry", *span)
 
     # --- one generation per answer -------------------------------------------------
 
@@ -142,11 +163,32 @@ class Service:
             self._use(fresh)
         finally:
             self._reloading = False
+        if self.peers is not None:  # the other workers follow (``follow``)
+            self.epoch = self.epoch + 1
+            _write_epoch(self.peers, self.epoch)
         return {
             "previous_build_id": old,
             "build_id": fresh.build_id,
             "changed": old != fresh.build_id,
         }
+
+    async def follow(self, every_s: float = 0.2) -> None:
+        """Reload whenever another worker of the service has (its epoch in ``peers``
+        moved); runs for the worker's life. A failed reload keeps this generation."""
+        assert self.peers is not None
+        while True:
+            await anyio.sleep(every_s)
+            epoch = _epoch(self.peers)
+            if epoch != self.epoch and not self._reloading:
+                self.epoch = epoch
+                try:
+                    peers, self.peers = self.peers, None  # do not signal back
+                    try:
+                        await self.reload()
+                    finally:
+                        self.peers = peers
+                except TradewarError as exc:
+                    log.warning("reload signalled by another worker failed: %s", exc)
 
     # --- the store -----------------------------------------------------------------
 
@@ -204,6 +246,20 @@ class Service:
             raise TimeLimitError(
                 f"the request ran past the service's time limit of {self.limits.time_s:g} s"
             ) from None
+
+
+def _epoch(peers: Path | None) -> int:
+    """The reload epoch the workers share (0 when there is none yet)."""
+    try:
+        return int(peers.read_text()) if peers is not None else 0
+    except (OSError, ValueError):
+        return 0
+
+
+def _write_epoch(peers: Path, epoch: int) -> None:
+    tmp = peers.with_name(f"{peers.name}.{os.getpid()}.tmp")
+    tmp.write_text(str(epoch))
+    os.replace(tmp, peers)  # atomic: a reader sees the old epoch or the new one
 
 
 class _Memo:
