@@ -226,3 +226,11 @@ def test_pledge_of_one_category_against_its_increments():
     farm = check_category(pledge(40e9, sentence.index("$32"), amount_usd_high=50e9), catalog())
     assert farm.verdict == "partly" and "32.0bn" in farm.reason  # 12.5 + 19.5; 25% off
     assert check_category(pledge(120e9, sentence.index("$77")), catalog()) is None
+
+
+def test_rate_change_in_the_year_stated(real_store):
+    row = _claim("tariff_rate_change", importer="US", origin="CN", from_rate=0.25, to_rate=1.0,
+                 product="Electric vehicles (EVs)", effective_year=2024)  # fmt: skip
+    assert _one(real_store, row, "2024-05-15").verdict == "supported"  # 100% from 2024-09-27
+    late = row.model_copy(update={"fields": {**row.fields, "effective_year": 2026}})
+    assert _one(real_store, late, "2024-05-15").verdict == "partly"

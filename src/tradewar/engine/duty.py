@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 EXCLUSIONS_WARNING = (
     "Section 301 product exclusions (headings 9903.88.05 and later) are not modelled "
-    "except 9903.88.69 and 9903.88.70 (claimable with --claim); "
+    "except 9903.88.67 to 9903.88.70 (claimable with --claim); "
     "check USTR's exclusion notices for this product"
 )
 

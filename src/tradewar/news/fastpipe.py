@@ -207,12 +207,22 @@ OPENER = re.compile(
 
 
 def abbrev_sentence_ends(doc: Doc) -> Doc:
-    """Start a sentence after "U.S." when an opener follows (the parser keeps it)."""
+    """Start a sentence after "U.S." when an opener follows, and after a line break (the
+    parser keeps both)."""
+    from spacy.attrs import ORTH
+
+    counts = doc.count_by(ORTH)  # no token loop (``doc.text`` joins every token)
+    if not any(doc.vocab.strings[a] in counts for a in _ENDERS):
+        return doc
     for t in doc[1:]:
         prev = doc[t.i - 1]
-        if prev.text in ("U.S.", "U.K.", "U.N.") and OPENER.match(t.text) and prev.whitespace_:
+        line_break = prev.is_space and "\n" in prev.text  # a table row, a list item
+        if line_break or (prev.text in _ENDERS and OPENER.match(t.text) and prev.whitespace_):
             t.is_sent_start = True
     return doc
+
+
+_ENDERS = ("U.S.", "U.K.", "U.N.", "\n", "\n\n")
 
 
 def install(nlp: Language) -> Language:
