@@ -1,6 +1,6 @@
 """The ``tradewar serve`` command: the HTTP API and the dashboard on the local store.
 
-``cli.py`` imports this module at its end; the command attaches to ``cli.app``.
+``cli.py`` gathers the command declared here on ``commands``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ import typer
 
 from ..config import store_path
 from ..errors import TradewarError
-from .cli import app, err
+from .console import err
+
+commands = typer.Typer()
 
 
-@app.command("serve")
+@commands.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = (
         "127.0.0.1"
