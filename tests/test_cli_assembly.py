@@ -74,11 +74,11 @@ def test_one_off_lookups_load_little_and_answer_the_same(real_store):
     code = (
         "import json, sys\n"
         "from tradewar.interfaces.cli import main\n"
-        "from tradewar.api import engine as e\n"
         "from tradewar.errors import TradewarError\n"
         "from tradewar import api\n"
+        "e = sys.modules['tradewar.api.engine']  # (tradewar.api.engine is the function)\n"
         "e.INDEX_AFTER = 10**9  # the SQL path throughout, as a one-off lookup\n"
-        f"out = []\n"
+        "out = []\n"
         f"for s in json.loads({json.dumps(json.dumps(sample))}):\n"
         "    try:\n"
         "        out.append(api.duty(**s))\n"
