@@ -12,7 +12,7 @@ from .. import api
 from ..config import raw_dir, store_path
 from ..errors import TradewarError
 from ..guards import writable_home
-from .console import Table, err, out, print_json
+from .console import Table, out, print_json, progress
 
 data_app = typer.Typer(help="Build, fetch and inspect the data store.", no_args_is_help=True)
 
@@ -29,16 +29,8 @@ def data_build(
     ] = False,
 ) -> None:
     """Compile the raw sources (TRADEWAR_RAW) into the store (TRADEWAR_HOME)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     writable_home(store_path().parent)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err.console,
-        transient=True,
-    ) as bar:
+    with progress() as bar:
         task = bar.add_task("building", total=6)
 
         def step(message: str) -> None:
@@ -124,19 +116,11 @@ def data_issues(
 @data_app.command("fetch")
 def data_fetch() -> None:
     """Download the raw sources into TRADEWAR_RAW and verify them (SHA-256 manifest)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from ..data import fetch
 
     target = raw_dir()
     entries = fetch.load_manifest()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err.console,
-        transient=True,
-    ) as bar:
+    with progress() as bar:
         task = bar.add_task("fetching", total=len(entries))
         seen: set[str] = set()
 

@@ -11,7 +11,7 @@ from .. import api
 from ..config import store_path
 from ..errors import TradewarError
 from ..guards import user_number
-from .console import Table, err, out, pct, print_json
+from .console import Table, out, pct, print_json, progress
 
 commands = typer.Typer()
 
@@ -92,16 +92,8 @@ def _bulk(
         raise TradewarError("bulk mode needs both --input and --output")
     if engine not in ("duckdb", "spark"):
         raise TradewarError(f"engine {engine!r} is not available: use duckdb or spark")
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     api.check_bulk_input(input_path, glob=glob)
-    with Progress(
-        TextColumn("rating shipments"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err.console,
-        transient=True,
-    ) as bar:
+    with progress("rating shipments") as bar:
         task = bar.add_task("rating", total=100)
         result = api.bulk(
             input_path, output, progress=lambda pct: bar.update(task, completed=pct),

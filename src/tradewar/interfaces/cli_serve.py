@@ -47,7 +47,7 @@ def serve(
 
     _check_port(host, port)
     limits = Limits(time_s=time_limit, max_upload=int(max_upload_mb * 1024 * 1024))
-    count = workers or min(len(os.sched_getaffinity(0)), 4)
+    count = workers or min(_usable_cores(), 4)
     if count == 1:
         target: Any = create_app(store_path(), limits)  # no store: StoreError, exit code 2
     else:
@@ -68,6 +68,11 @@ def serve(
             target, host=host, port=port, log_level="warning", access_log=access_log,
             timeout_graceful_shutdown=5, workers=count, factory=count > 1,
         )  # fmt: skip
+
+
+def _usable_cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 def forget_after_check(store: Path) -> None:

@@ -42,6 +42,15 @@ def Table(*args: Any, **kwargs: Any) -> Any:  # stands for the class
     return RichTable(*args, **kwargs)
 
 
+def progress(label: str = "{task.description}") -> Any:
+    """A transient ``rich.progress.Progress`` bar on stderr (rich imported here)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(label), BarColumn(), TimeElapsedColumn(), console=err.console, transient=True
+    )
+
+
 def print_json(obj: Any) -> None:
     """Print ``obj`` as strict JSON: a non-finite number (never valid JSON) prints as null."""
     try:
