@@ -17,7 +17,7 @@ tour: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/bulk_duty.py --rows 10000000

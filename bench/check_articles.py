@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/check_articles.py --json [--articles 200] [--processes 2]
 
-The articles are the shared example documents, varied (a sentence number appended to
-each paragraph so no two inputs are identical) and repeated to ``--articles``. The
+The articles are the shared example documents (about 870 words each) or, with
+``--set``, the texts of a labelled set such as ``../shared/news/dev/articles.jsonl``
+(news openings of up to about 2,000 characters), varied (a number in one sentence, or
+at the end, so no two inputs are identical) and repeated to ``--articles``. The
 model is loaded once, before timing. Verification is excluded. The same run measures:
 
 - ``previous``: the pipeline as it was before issue 13, on the same articles and
@@ -33,15 +35,20 @@ from tradewar.news.reader import read_article
 TARGET = 40.0
 
 
-def _articles(n: int) -> list[tuple[str, str, None]]:
-    docs = sorted(documents_dir().glob("*.txt"))
-    if not docs:
-        raise SystemExit(f"no documents in {documents_dir()}")
-    texts = [p.read_text(encoding="utf-8") for p in docs]
+def _articles(n: int, labelled: Path | None = None) -> list[tuple[str, str, None]]:
+    if labelled is not None:  # the texts of a labelled set (bench/news_eval.py format)
+        rows = [json.loads(x) for x in labelled.read_text(encoding="utf-8").splitlines() if x]
+        texts = [r["text"] for r in rows]
+    else:
+        docs = sorted(documents_dir().glob("*.txt"))
+        if not docs:
+            raise SystemExit(f"no documents in {documents_dir()}")
+        texts = [p.read_text(encoding="utf-8") for p in docs]
     out = []
     for i in range(n):
         base = texts[i % len(texts)]
-        out.append((base.replace(" said.", f" said ({i}).", 1), f"bench-{i}", None))
+        varied = base.replace(" said.", f" said ({i}).", 1) if " said." in base else f"{base} ({i})"
+        out.append((varied, f"bench-{i}", None))
     return out
 
 
@@ -78,8 +85,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=nlp.DEFAULT_BATCH)
     parser.add_argument("--baseline-articles", type=int, default=20)
     parser.add_argument("--previous-articles", type=int, default=60)
+    parser.add_argument("--set", dest="labelled", type=Path, help="texts of a labelled JSONL set")
     args = parser.parse_args()
-    items = _articles(args.articles)
+    items = _articles(args.articles, args.labelled)
     words = sum(len(t.split()) for t, _, _ in items)
     model = nlp.load()
     pipeline.extract(read_article(items[0][0], "warm-up"))  # warm caches and imports
@@ -124,6 +132,7 @@ def main() -> None:
             "articles": len(base),
             "articles_per_s": round(len(base) / base_s, 2),
         },
+        "texts": str(args.labelled) if args.labelled else "shared example documents",
         "model": nlp.info(),
         "cores": nlp.cpu_count(),
     }

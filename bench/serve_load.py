@@ -38,6 +38,7 @@ import resource
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -87,10 +88,13 @@ def start_server(port: int, workers: int = 0, fast_path: bool = True) -> subproc
     framework's full stack (the path before issue 14's fast path), for the baseline."""
     binary = Path(sys.executable).with_name("tradewar")
     env = {**os.environ, "TRADEWAR_FAST_PATH": "1" if fast_path else "0"}
+    # the server's log goes to a file: a pipe nobody reads fills and blocks the server
+    log = tempfile.NamedTemporaryFile("w+", prefix="tradewar-serve-", suffix=".log")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(binary), "serve", "--port", str(port), "--no-access-log", "--workers", str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.DEVNULL, stderr=log, text=True, env=env,
     )  # fmt: skip
+    proc.log = log  # type: ignore[attr-defined]  # read by the caller; gone with it
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -98,7 +102,8 @@ def start_server(port: int, workers: int = 0, fast_path: bool = True) -> subproc
                 return proc
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit(f"tradewar serve exited: {proc.stderr.read().strip()}") from None
+                log.seek(0)
+                raise SystemExit(f"tradewar serve exited: {log.read().strip()}") from None
             if time.monotonic() > deadline:
                 proc.terminate()
                 raise SystemExit("tradewar serve did not start within 60 s") from None

@@ -14,10 +14,16 @@ Treat the store as read-only: it is shared by every test in the session. Read it
 through the process's handle (``tradewar.data.store.open_store(real_store)``, or
 ``attach_path(real_store)`` to ATTACH it in a DuckDB of your own): DuckDB refuses a
 second ATTACH of a file the process already holds.
+
+Under ``pytest -n N`` (pytest-xdist, as ``make test`` runs) the workers share one build:
+the first worker to ask builds it under an exclusive lock in the run's common temporary
+directory, and the others wait for it, then open the same file read-only.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 from pathlib import Path
 
 import pytest
@@ -32,6 +38,14 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     raw = raw_dir()
     if not raw.is_dir():
         pytest.skip(f"raw data directory {raw} not found (set TRADEWAR_RAW): no real store")
-    target = tmp_path_factory.mktemp("real_store") / STORE_NAME
-    result = api.build(raw=raw, target=target)
-    return result.path
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's directory, common to every worker
+    home = base / "real_store"
+    home.mkdir(exist_ok=True)
+    target = home / STORE_NAME
+    with (base / "real_store.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not target.exists():  # the build renames a complete file into place
+            api.build(raw=raw, target=target)
+    return target

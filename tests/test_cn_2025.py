@@ -49,6 +49,20 @@ def test_halving_of_the_sep_2019_round(real_store):
     assert layer["precision"] == "reconstructed"
 
 
+def test_auto_suspension_is_carried_and_the_ita_dispute_shown(real_store):
+    """China suspended its 2018 rounds on US autos and parts; the HS6 file still shows
+    them suspended on 2019-12-26 and no record ends that. The 2025 line keeps the
+    suspended layer (rate 0), whose note says that the ITA matrix counts the 25%."""
+    car = "8703.21.30"
+    for day in ("2019-06-20", "2025-03-28"):
+        layers = _duty(real_store, car, day)["layers"]
+        held = [y for y in layers if y["status"] == "suspended"]
+        assert held and all(y["rate"] == 0 for y in held), day
+        assert {y["measure_id"] for y in held} <= {"cn.ret.r1", "cn.ret.r2", "cn.ret.r3"}
+    assert any("ITA counts a further 25%" in (y.get("note") or "") for y in held)
+    assert _additional(real_store, car, "2025-03-28") == 0.0
+
+
 def test_feb_2025_round_on_lng(real_store):
     lng = "2711.11.00"
     assert _rate(real_store, lng, "2025-02-09", "cn.ret.2025-02.coal-lng") is None

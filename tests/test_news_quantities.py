@@ -191,7 +191,12 @@ def test_table_rows_of_rates_are_changes_with_their_product_and_year():
         "The proposal:\n| Product | Current rate | Proposed rate |\n"
         "| Semiconductors | 25% | 50% in 2025 |\n| Lithium-ion batteries | 7.5% | 25% in 2026 |"
     )
+    text = (
+        "Four-year review\n\nThe review was published on May 14. The USTR proposes these "
+        "increases to the tariffs on Chinese goods:\n" + text
+    )
     rows = kinds(text, "2024-05-15")["tariff_rate_change"]
+    assert {(c.fields["importer"], c.fields["status"]) for c in rows} == {("US", "proposed")}
     assert [(c.fields["product"], c.fields["from_rate"], c.fields["to_rate"]) for c in rows] == [
         ("Semiconductors", 0.25, 0.5),
         ("Lithium-ion batteries", 0.075, 0.25),
@@ -234,3 +239,36 @@ def test_sides_from_destination_counterpart_and_third_countries():
     k = kinds("Mexico also has a punitive tariff on U.S. pork, which rose to 20% on Friday.")
     (change,) = k["tariff_rate_change"]
     assert (change.fields["importer"], change.fields["to_rate"]) == ("MX", 0.2)
+
+
+def test_money_range_with_one_scale():
+    (m,) = amounts.find_money("taking purchases from $40 to $50 billion")
+    assert (m.value, m.high) == (40e9, 50e9)
+    assert len(amounts.find_money("exports rose from $40 billion to $50 billion")) == 2
+
+
+def test_sentence_ends_after_us_before_an_opener():
+    starts = pipeline.sentence_starts(
+        "Tariffs on cars from the U.S. Currently the rate is 40%. The U.S. Trade "
+        "Representative said so."
+    )
+    assert len(starts) == 3
+
+
+def test_trade_figures_continued_in_the_sentence_with_their_own_period_and_base():
+    k = kinds(
+        "The deficit in the trade of goods with China narrowed by 1.1% to $31.3 billion in "
+        "October and is down 14.6% so far this year. The deficit with China fell by $4.2 "
+        "billion from the September figure, lower than the deficit with the European Union.",
+        "2019-12-05",
+    )
+    month, ytd, *rest = k["trade_flow_change"]
+    assert (month.fields["period"], month.fields.get("comparison")) == ("2019-10", None)
+    assert ytd.fields["change"] == pytest.approx(-0.146)  # "down" is not the Dow index
+    assert (ytd.fields["comparison"], ytd.fields["period"], ytd.fields["partner"]) == (
+        "ytd",
+        "2019",
+        "CN",
+    )
+    assert all(c.fields.get("period") != "2019-09" for c in rest)  # "from September": base
+    assert all(c.fields.get("partner") == "CN" for c in rest)  # "with China" is named

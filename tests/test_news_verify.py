@@ -203,3 +203,34 @@ def test_planned_event_that_happened_later_is_partly(real_store):
     # a plan with nothing in the following 30 days stays not checkable
     c = _one(real_store, _claim("event", **{**planned, "date": "2019-08-01"}, planned=True))
     assert c.verdict == "not_checkable"
+
+
+def test_pledge_of_one_category_against_its_increments():
+    from tradewar.news.schema import Span
+    from tradewar.news.verify_pledges import check_category
+    from tradewar.policy.commitments import catalog
+
+    sentence = (
+        "China is to buy about $77 billion in industrial goods and $32 billion of farm goods."
+    )
+
+    def pledge(amount: float, start: int, **fields: object) -> Claim:
+        span = Span(text=sentence, start=0, end=len(sentence))
+        return Claim(kind="purchase_commitment", text=sentence[start : start + 12], start=start,
+                     end=start + 12, sentence=span, confidence=0.9,
+                     fields={"amount_usd": amount, **fields})  # fmt: skip
+
+    industrial = check_category(pledge(77e9, sentence.index("$77")), catalog())
+    assert industrial.verdict == "supported"  # Phase One: 32.9 + 44.8 = $77.7bn
+    assert "Manufactured goods" in industrial.evidence[0].statistic
+    farm = check_category(pledge(40e9, sentence.index("$32"), amount_usd_high=50e9), catalog())
+    assert farm.verdict == "partly" and "32.0bn" in farm.reason  # 12.5 + 19.5; 25% off
+    assert check_category(pledge(120e9, sentence.index("$77")), catalog()) is None
+
+
+def test_rate_change_in_the_year_stated(real_store):
+    row = _claim("tariff_rate_change", importer="US", origin="CN", from_rate=0.25, to_rate=1.0,
+                 product="Electric vehicles (EVs)", effective_year=2024)  # fmt: skip
+    assert _one(real_store, row, "2024-05-15").verdict == "supported"  # 100% from 2024-09-27
+    late = row.model_copy(update={"fields": {**row.fields, "effective_year": 2026}})
+    assert _one(real_store, late, "2024-05-15").verdict == "partly"

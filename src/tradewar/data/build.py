@@ -259,7 +259,7 @@ def _scoped_measures(
     return pd.concat(frames, ignore_index=True)
 
 
-PROGRAM_SOURCES = ("us_all_products", "csv", "hts_footnotes")
+PROGRAM_SOURCES = ("us_all_products", "csv", "hts_footnotes", "us_note")
 
 
 def _program_measures(
@@ -269,7 +269,8 @@ def _program_measures(
     report: ValidationReport,
     authored: Path,
 ) -> pd.DataFrame:
-    """Layers of the measures scoped by a raw list, the HTS footnotes or all goods."""
+    """Layers of the measures scoped by a raw list, the HTS footnotes, a chapter 99 note
+    or all goods."""
     frames = []
     for _path, mfile in files:
         for measure in mfile.measures:
@@ -282,6 +283,9 @@ def _program_measures(
             elif source == "csv":
                 products = us_programs.csv_products(raw, measure, report)
                 label = str(measure.scope.file)
+            elif source == "us_note":
+                products = us_programs.note_products(raw, measure, report)
+                label = f"U.S. note 20({measure.scope.us_note}) to chapter 99"
             else:
                 products = us_programs.footnote_products(raw, authored, measure, report)
                 label = "HTS JSON footnotes"

@@ -35,7 +35,8 @@ def compile_measure(
     ``products`` has ``code`` and optionally ``heading``, ``source_row``,
     ``precision``, ``condition``, ``note`` and the rate columns that steps name
     (already fractions). A fixed step rate applies to every product; a
-    ``rate_column`` gives each product its own rate (NULL = unknown, kept).
+    ``rate_column`` gives each product its own rate (NULL = unknown, kept), and a
+    ``<rate_column>_status`` column, where present, its own status (NULL = the step's).
     """
     frames = []
     for index, step in enumerate(measure.steps):
@@ -76,6 +77,9 @@ def _step_frame(
     if step.kind == "content_value":
         out["rate_text"] = pct.map(lambda p: f"+{p} of the content value")
     out["status"] = step.status
+    status_column = f"{step.rate_column}_status" if step.rate_column else None
+    if status_column in products:  # a per-line status (e.g. suspended lines) wins
+        out["status"] = products[status_column].fillna(step.status).to_numpy()
     default_heading = step.heading or measure.heading
     if "heading" in products and step.heading is None:
         out["heading"] = products["heading"].fillna(default_heading).to_numpy()

@@ -8,16 +8,24 @@ entry date), at 2024 dates: each panel interval inside 2024 counts for its days,
 four-year-review increases of 2024-09-27 weigh 96 of 366 days. The duty our rates imply
 is ``value x`` the time-weighted ad valorem rate (``adval_rate``); the file gives no
 quantities, so specific duty parts cannot be evaluated: such lines count with their ad
-valorem part only. Claimable exclusions (9903.88.69/.70) are not applied, as ``duty``
-does not apply them unless claimed. Codes of the file that are not panel lines in 2024
-(Census statistical splits, mid-2024 splits, 9999.95 low-value estimates) take the rate
-of their HTS8 when its lines agree, else of the HTS8's first line, else none.
+valorem part only.
+
+Section 301 exclusions in force in 2024 (9903.88.67-.70) are claims in the panel. The
+Census duty says importers claimed those that name a whole statistical reporting number
+(about nine in ten dollars of the duty they take off), so the check applies them on
+those lines; those that name a product described within a line were claimed for about
+two in five dollars, so they stay unapplied and are a named cause of the residual at
+their estimated claim shares (``exclusions_2024`` gives the evidence, measured on every
+run; ``without_claims`` the figures with no claim applied). Codes of the file that are
+not panel lines in 2024 (Census statistical splits, mid-2024 splits, 9999.95 low-value
+estimates) take the rate of their HTS8 when its lines agree, else of the HTS8's first
+line, else none.
 
 The residual (Census minus computed duty) is decomposed by named cause
-(``residual_by_cause``): claimable exclusions at their estimated claim shares
-(``s301_exclusion_claim_shares*.csv``), the 2024-only exclusions the notes name
-(9903.88.67/.68, in force to 2024-05-31, at the 9903.88.69 claim share), specific and
-compound MFN rates, chapter 98 and lines without a rate. Everything is one SQL plan over
+(``residual_by_cause``): the claimable exclusions on described products at their
+estimated claim shares (``s301_exclusion_claim_shares*.csv``), the timing of entries
+around the 2024-09-27 four-year-review step, specific and compound MFN rates, chapter 98
+and lines without a rate. Everything is one SQL plan over
 the store and the import lines (DuckDB); no rate is computed outside the panel.
 """
 
@@ -28,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from ..data.report import ValidationReport
 from ..data.sources import us_301
@@ -37,8 +46,8 @@ from ..data.sources.us_2024 import (
     CLAIM_SHARES_BY_HEADING,
     IMPORTS_2024,
     METHOD_RANK,
-    exclusion_codes,
 )
+from ..data.sources.us_notes import CH99_NOTES, note_items
 from ..errors import InputError, SourceError, StoreError
 from ..model.panel import AUTHORITY_PREFIX
 
@@ -49,10 +58,11 @@ DAYS = (YEAR_END - YEAR_START).days  # 366
 TOLERANCE = 0.01  # one percentage point
 TOP = 25
 EXPLAINED_TARGET = 0.80  # share of the absolute residual the named causes should explain
-# U.S. notes 20(ttt) and (uuu): exclusions in force from 2024-01-01 through 2024-05-31
-EXPIRED_NOTES = ("ttt", "uuu")
-EXPIRED_DAYS = (dt.date(YEAR, 6, 1) - YEAR_START).days  # 152
-PROXY_HEADING = "9903.88.69"  # its claim share stands in for the expired exclusions'
+# the Section 301 exclusion notes in force for some of 2024 (9903.88.67, .68, .69, .70)
+EXCLUSION_NOTES = ("ttt", "uuu", "vvv", "www")
+# the heading whose value-weighted claim share stands in for a line without its own
+# (9903.88.70 lines take their own heading's)
+PROXY_HEADING = "9903.88.69"
 ADDITIONAL = [p for a, p in AUTHORITY_PREFIX.items() if a != "MFN"]
 
 # USTR's announced trade values (USD bn, 2017-2018 import values at announcement)
@@ -82,10 +92,9 @@ CATEGORIES = {
     "of the value or none",
     "mfn_not_ad_valorem": "specific, compound or non-computable MFN rate: the file has no "
     "quantity, so only the ad valorem part is counted",
-    "claimable_exclusion": "a Section 301 exclusion the importer may claim (9903.88.69/.70) "
-    "covers the line and Census is below our rate (claims are not applied)",
-    "exclusion_expired_2024": "a Section 301 exclusion in force to 2024-05-31 (U.S. notes "
-    "20(ttt), (uuu)) names the line and Census is below our rate",
+    "claimable_exclusion": "a Section 301 exclusion of a product described within the line "
+    "(9903.88.67-.70) may be claimed and Census is below our rate (such claims are not "
+    "applied)",
     "four_year_review_timing": "on a 9903.91 heading: Census lies between the 1 January and "
     "the 31 December rate (entries before and after 2024-09-27 in other proportions than "
     "days)",
@@ -104,17 +113,18 @@ EXPLAINED = (
     "chapter_98",
     "mfn_not_ad_valorem",
     "claimable_exclusion",
-    "exclusion_expired_2024",
     "four_year_review_timing",
 )
 CAUSES = {
-    "claimable_exclusions": "Section 301 exclusions the panel offers as claims (9903.88.69/.70), "
-    "at their estimated claim shares (line share, else the heading's value-weighted share; "
-    "calibrated on 2025-09 to 2026-03 entries) for the days of 2024 they were in force, and "
-    "for 2024-01-01 to 2024-05-31 where the 9903.88.67/.68 notes named the same line",
-    "exclusions_expired_2024": "Section 301 exclusions in force from 2024-01-01 through "
-    "2024-05-31 that the panel does not model (9903.88.67/.68, U.S. notes 20(ttt), (uuu)), "
-    f"at the {PROXY_HEADING} value-weighted claim share for 152 of 366 days",
+    "claimable_exclusions": "Section 301 exclusions of products described within a line "
+    "(9903.88.67-.70, U.S. notes 20(ttt)-(www)), which the panel offers as claims, at their "
+    "estimated claim shares (line share, else the heading's value-weighted share of "
+    f"{PROXY_HEADING} or 9903.88.70; calibrated on 2025-09 to 2026-03 entries) for the days "
+    "of 2024 they were in force",
+    "four_year_review_timing": "lines whose Section 301 heading changed on 2024-09-27 "
+    "(9903.91.01-.03, FR 2024-21217): the part of the residual that lies between the "
+    "1 January and the 31 December rate (entries spread over the year otherwise than by "
+    "days; the file is annual)",
     "specific_compound_mfn": "lines whose MFN rate is specific, compound or not computable: "
     "their whole residual (the file has no quantities)",
     "chapter_98": "chapter 98 special provisions: their whole residual",
@@ -228,6 +238,7 @@ SELECT code, bool_or(is_leaf) AS is_leaf, bool_or(ambiguous) AS ambiguous,
        round(sum(n * claim_rate) FILTER (claim_headings IS NOT NULL) / {DAYS}, 9)
            AS claim_rate_2024,
        sum(n) FILTER (claim_headings IS NOT NULL) AS claim_days,
+       arg_min(claim_rate, d0) AS claim_jan, arg_max(claim_rate, d0) AS claim_dec,
        nullif(array_to_string(list_sort(list_distinct(list(claim_headings))), '; '), '')
            AS claim_headings,
        bool_and(expressible) AS expressible,
@@ -268,21 +279,40 @@ _EXTRA_LAYER = " OR ".join(
 
 
 def _lines_sql() -> str:
-    rates = ", ".join(f"r.{p}_2024" for p in ADDITIONAL)
+    """``_cmp``: each line with its rates; the whole-line exclusions applied as claimed.
+
+    ``panel_2024`` is the panel's rate with no claim; ``adval_2024`` (and the Section 301
+    rate) is less the claim where an exclusion note names the whole statistical
+    reporting number (``claimed_whole``), as the Census duty shows importers claim them.
+    """
+    rates = ", ".join(f"r.{p}_2024" for p in ADDITIONAL if p != "s301")
     return f"""
 CREATE OR REPLACE TEMP TABLE _cmp AS
-WITH rated AS (
-    SELECT m.*, r.mfn_text, r.mfn_kind, r.mfn_2024, {rates},
-           r.s301_heading_jan, r.s301_heading_dec, r.s301_rate_jan, r.s301_rate_dec,
-           r.s232_heading, r.claim_headings, r.claim_rate_2024, r.claim_days,
-           r.adval_jan, r.adval_dec, r.adval_2024,
-           coalesce(r.expressible, false) AS expressible,
-           m.duty / m.value AS census_rate,
-           x.notes AS exclusions_named, x.expired
+WITH joined AS (
+    SELECT m.*, r.*  EXCLUDE (code),
+           coalesce(x.whole, false) AND coalesce(r.claim_rate_2024, 0) > 0 AS claimed_whole,
+           x.notes AS exclusions_named
     FROM _m m LEFT JOIN _r24 r ON r.code = m.rate_code
     LEFT JOIN _excl x ON x.code = m.code
+),
+rated AS (
+    SELECT code, description, value, duty, source, source_row, rate_code, matched_by,
+           hts8_rates, mfn_text, mfn_kind, mfn_2024, {rates.replace("r.", "")},
+           s301_2024 - CASE WHEN claimed_whole THEN claim_rate_2024 ELSE 0 END AS s301_2024,
+           s301_heading_jan, s301_heading_dec, s301_rate_jan, s301_rate_dec,
+           s232_heading, claim_headings, claim_rate_2024, claim_days, claimed_whole,
+           adval_2024 AS panel_2024,
+           adval_jan - CASE WHEN claimed_whole THEN claim_jan ELSE 0 END AS adval_jan,
+           adval_dec - CASE WHEN claimed_whole THEN claim_dec ELSE 0 END AS adval_dec,
+           adval_2024 - CASE WHEN claimed_whole THEN claim_rate_2024 ELSE 0 END
+               AS adval_2024,
+           coalesce(expressible, false) AS expressible,
+           duty / value AS census_rate,
+           exclusions_named
+    FROM joined
 )
 SELECT *,
+       value * panel_2024 AS computed_unclaimed,
        value * adval_2024 AS computed,
        value * adval_jan AS computed_jan,
        value * adval_dec AS computed_dec,
@@ -295,8 +325,8 @@ SELECT *,
          WHEN rate_code IS NULL THEN 'no_rate_line'
          WHEN code LIKE '98%' THEN 'chapter_98'
          WHEN NOT expressible THEN 'mfn_not_ad_valorem'
-         WHEN claim_headings IS NOT NULL AND census_rate < adval_2024 THEN 'claimable_exclusion'
-         WHEN expired AND census_rate < adval_2024 THEN 'exclusion_expired_2024'
+         WHEN claim_headings IS NOT NULL AND NOT claimed_whole AND claim_rate_2024 > 0
+              AND census_rate < adval_2024 THEN 'claimable_exclusion'
          WHEN s301_heading_dec IS DISTINCT FROM s301_heading_jan
               AND census_rate BETWEEN least(adval_jan, adval_dec) - {TOLERANCE}
                                   AND greatest(adval_jan, adval_dec) + {TOLERANCE}
@@ -320,32 +350,35 @@ WITH shares AS (
     SELECT c.code, coalesce(l.claim_share, h.claim_share_vw) AS claim_share,
            CASE WHEN l.claim_share IS NOT NULL THEN 'line' ELSE 'heading' END AS share_from
     FROM _cmp c
-    LEFT JOIN _claim_lines l
-      ON l.hts10 = c.code AND l.ch99_code = trim(split_part(c.claim_headings, ';', 1))
-    LEFT JOIN _claim_headings h ON h.ch99_code = trim(split_part(c.claim_headings, ';', 1))
-    WHERE c.claim_headings IS NOT NULL
+    -- the line's own share (calibrated under 9903.88.69/.70), else the heading's: .70
+    -- for lines claimable only under .70, else {PROXY_HEADING} (the exclusions it extends)
+    LEFT JOIN (SELECT hts10, max(claim_share) AS claim_share FROM _claim_lines GROUP BY 1) l
+      ON l.hts10 = c.code
+    LEFT JOIN _claim_headings h
+      ON h.ch99_code = CASE WHEN c.claim_headings = '9903.88.70' THEN '9903.88.70'
+                            ELSE '{PROXY_HEADING}' END
+    WHERE c.claim_headings IS NOT NULL AND NOT c.claimed_whole
 )
 SELECT c.code, c.value, c.gap AS residual, s.claim_share, s.share_from,
        CASE
          WHEN c.rate_code IS NULL THEN 'no_rate'
          WHEN c.code LIKE '98%' THEN 'chapter_98'
          WHEN NOT c.expressible THEN 'specific_compound_mfn'
-         WHEN c.claim_headings IS NOT NULL AND c.claim_rate_2024 > 0
+         WHEN c.claim_headings IS NOT NULL AND NOT c.claimed_whole AND c.claim_rate_2024 > 0
              THEN 'claimable_exclusions'
-         WHEN c.expired AND c.s301_rate_jan > 0 THEN 'exclusions_expired_2024'
+         WHEN c.s301_heading_dec IS DISTINCT FROM c.s301_heading_jan
+              AND c.adval_jan IS DISTINCT FROM c.adval_dec THEN 'four_year_review_timing'
        END AS cause,
        CASE
          WHEN c.rate_code IS NULL OR c.code LIKE '98%' OR NOT c.expressible THEN c.gap
-         -- the same products were excluded under 9903.88.67/.68 until 2024-05-31 when
-         -- the notes name them (the 9903.88.69 exclusions extend those)
-         WHEN c.claim_headings IS NOT NULL AND c.claim_rate_2024 > 0
-             THEN -c.value * coalesce(s.claim_share, 0) * (c.claim_rate_2024
-                  + CASE WHEN c.expired THEN c.s301_rate_jan * {EXPIRED_DAYS} / {DAYS}
-                         ELSE 0 END)
-         WHEN c.expired AND c.s301_rate_jan > 0
-             THEN -c.value * c.s301_rate_jan * {EXPIRED_DAYS} / {DAYS}
-                  * (SELECT claim_share_vw FROM _claim_headings
-                     WHERE ch99_code = '{PROXY_HEADING}')
+         WHEN c.claim_headings IS NOT NULL AND NOT c.claimed_whole AND c.claim_rate_2024 > 0
+             THEN -c.value * coalesce(s.claim_share, 0) * c.claim_rate_2024
+         -- the part of the gap inside the bracket of the 1 January and 31 December rates
+         WHEN c.s301_heading_dec IS DISTINCT FROM c.s301_heading_jan
+              AND c.adval_jan IS DISTINCT FROM c.adval_dec
+             THEN greatest(least(c.gap, c.value * (greatest(c.adval_jan, c.adval_dec)
+                                                   - c.adval_2024)),
+                           c.value * (least(c.adval_jan, c.adval_dec) - c.adval_2024))
          ELSE 0.0
        END AS explained
 FROM _cmp c LEFT JOIN shares s USING (code)
@@ -363,22 +396,28 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 
 def load_exclusions(con: duckdb.DuckDBPyConnection, raw: Path | None) -> None:
-    """Temp tables of the exclusion notes' codes (``_excl``) and the claim shares."""
+    """Temp tables of the exclusion notes' codes (``_excl``) and the claim shares.
+
+    ``_excl``: each Census code a 2024 exclusion note (``CH99_NOTES``) names, and whether
+    an item names the whole statistical reporting number (``whole``).
+    """
     if raw is None:
         raise SourceError("the raw data directory is needed for the exclusion notes and shares")
-    con.register("_excl_codes", exclusion_codes(raw))
-    expired = ", ".join(f"'{n}'" for n in EXPIRED_NOTES)
+    items = pd.concat([note_items(raw, note) for note in EXCLUSION_NOTES])
+    con.register("_excl_codes", items[["note", "code", "whole_line"]])
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _excl AS
-            WITH hits AS (
-                SELECT i.code, c.note FROM _imp i JOIN _excl_codes c
-                  ON c.code = i.code OR (length(c.code) = 8 AND c.code = left(i.code, 8))
-            )
-            SELECT code, string_agg(DISTINCT '20(' || note || ')', ',' ORDER BY
-                       '20(' || note || ')') AS notes,
-                   bool_or(note IN ({expired})) AS expired
-            FROM hits GROUP BY code"""
+        """CREATE OR REPLACE TEMP TABLE _excl AS
+           WITH hits AS (
+               SELECT i.code, c.note, c.whole_line AND length(c.code) = 10 AS whole
+               FROM _imp i JOIN _excl_codes c
+                 ON c.code = i.code OR (length(c.code) = 8 AND c.code = left(i.code, 8))
+           )
+           SELECT code, string_agg(DISTINCT '20(' || note || ')', ',' ORDER BY
+                      '20(' || note || ')') AS notes,
+                  bool_or(whole) AS whole
+           FROM hits GROUP BY code"""
     )
+    con.unregister("_excl_codes")
     shares = (
         ("_claim_lines", CLAIM_SHARES, "claim_share"),
         ("_claim_headings", CLAIM_SHARES_BY_HEADING, "claim_share_vw"),
@@ -405,6 +444,9 @@ def compare(con: duckdb.DuckDBPyConnection, top: int = TOP) -> dict[str, Any]:
                   sum(computed) AS computed, sum(computed_jan) AS computed_jan,
                   sum(computed_dec) AS computed_dec,
                   sum(computed_mfn) AS mfn, {additional},
+                  sum(computed_unclaimed) AS unclaimed,
+                  sum(value) FILTER (abs(census_rate - panel_2024) <= {TOLERANCE} + 1e-12)
+                      AS within_unclaimed,
                   sum(value) FILTER (within) AS value_within,
                   sum(value) FILTER (rate_code IS NOT NULL) AS value_rated,
                   sum(value) FILTER (expressible) AS value_expressible,
@@ -483,9 +525,15 @@ def compare(con: duckdb.DuckDBPyConnection, top: int = TOP) -> dict[str, Any]:
         "with_claim_shares": {
             "computed_duty": _num(with_claims, 2),
             "ratio": _num(with_claims / census if census else None),
-            "note": "computed duty less the claimable exclusions at their estimated claim "
-            "shares (an expectation, not what duty gives without --claim)",
+            "note": "computed duty less the claimable exclusions on described products at "
+            "their estimated claim shares (an expectation, not what duty gives without "
+            "--claim)",
         },
+        "without_claims": {
+            **_figures(t["unclaimed"], t["within_unclaimed"], census, value),
+            "note": "the panel's rates with no exclusion claimed (what duty gives without --claim)",
+        },
+        "exclusions_2024": exclusions_evidence(con),
         "targets": {
             "ratio": [0.95, 1.06],
             "share_value_within_1pp": 0.85,
@@ -509,16 +557,8 @@ def compare(con: duckdb.DuckDBPyConnection, top: int = TOP) -> dict[str, Any]:
             "rule": "each panel interval inside 2024 weighs its days of 366 (the 9903.91.01-.03 "
             "increases of 2024-09-27 weigh 96 days); a line not in force all year is "
             "averaged over its own days",
-            "as_of_2024_01_01": {
-                "computed_duty": _num(t["computed_jan"], 2),
-                "ratio": _num(t["computed_jan"] / census if census else None),
-                "share_value_within_1pp": _num(t["within_jan"] / value if value else None),
-            },
-            "as_of_2024_12_31": {
-                "computed_duty": _num(t["computed_dec"], 2),
-                "ratio": _num(t["computed_dec"] / census if census else None),
-                "share_value_within_1pp": _num(t["within_dec"] / value if value else None),
-            },
+            "as_of_2024_01_01": _figures(t["computed_jan"], t["within_jan"], census, value),
+            "as_of_2024_12_31": _figures(t["computed_dec"], t["within_dec"], census, value),
         },
         "residual_by_cause": residual,
         "gap_summary": _gap_summary(explanations),
@@ -543,6 +583,55 @@ _LAYER_NAMES = {
     "ieepa": "ieepa",
     "s122": "section_122",
 }
+
+
+def _figures(computed: float, within: float, census: float, value: float) -> dict[str, Any]:
+    """Computed duty, its ratio to Census and the value share within one point."""
+    return {
+        "computed_duty": _num(computed, 2),
+        "ratio": _num(computed / census if census else None),
+        "share_value_within_1pp": _num(within / value if value else None),
+    }
+
+
+def exclusions_evidence(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Did importers claim the 2024 exclusions? The Census duty's answer, by kind of item.
+
+    On the lines a claim covers in 2024, the implied claimed share is (panel duty with no
+    claim - Census duty) / (value x the rate the claim takes off, time-weighted): 1 when
+    every entry claimed, 0 when none did.
+    """
+    rows = _rows(
+        con,
+        """SELECT claimed_whole AS whole, count(*) AS lines, sum(value) AS value,
+                  sum(value * claim_rate_2024) AS removable,
+                  sum(computed_unclaimed - duty) AS taken_off,
+                  median((computed_unclaimed - duty) / (value * claim_rate_2024)) AS median
+           FROM _cmp WHERE claim_headings IS NOT NULL AND claim_rate_2024 > 0
+           GROUP BY 1 ORDER BY 1 DESC""",
+    )
+    kinds = {}
+    for r in rows:
+        kinds["whole_line" if r["whole"] else "described_product"] = {
+            "lines": r["lines"],
+            "value": _num(r["value"], 2),
+            "duty_a_full_claim_takes_off": _num(r["removable"], 2),
+            "implied_claimed_share": _num(r["taken_off"] / r["removable"]),
+            "median_line_claimed_share": _num(r["median"]),
+            "treatment": "applied (claimed) in the computed duty"
+            if r["whole"]
+            else "not applied; named cause 'claimable_exclusions' at the estimated claim shares",
+        }
+    return {
+        "headings": ["9903.88.67", "9903.88.68", "9903.88.69", "9903.88.70"],
+        "notes": [f"U.S. note 20({n})" for n in EXCLUSION_NOTES],
+        "source": CH99_NOTES,
+        "decision": "an exclusion that names a whole statistical reporting number is applied "
+        "as claimed: the Census duty on those lines is what a claim on most entries gives; "
+        "one that names a product described within a line is not: the line holds other "
+        "products, and the Census duty shows a partial claim",
+        "by_kind": kinds,
+    }
 
 
 def residual_by_cause(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

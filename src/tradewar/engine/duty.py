@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 EXCLUSIONS_WARNING = (
     "Section 301 product exclusions (headings 9903.88.05 and later) are not modelled "
-    "except 9903.88.69 and 9903.88.70 (claimable with --claim); "
+    "except 9903.88.67 to 9903.88.70 (claimable with --claim); "
     "check USTR's exclusion notices for this product"
 )
 
@@ -108,6 +108,7 @@ def _layer(s: Shipment, y: dict[str, Any]) -> dict[str, Any]:
         "effective_until": y["valid_until"].isoformat() if y["valid_until"] else None,
         "governs": y["governs"],
         "precision": y["precision"],
+        "note": y.get("note"),
         "source": y["source"],
         "source_row": y["source_row"],
         "in_total": y["condition"] is None,

@@ -67,6 +67,9 @@ def serve(
         uvicorn.run(
             target, host=host, port=port, log_level="warning", access_log=access_log,
             timeout_graceful_shutdown=5, workers=count, factory=count > 1,
+            # a worker busy with a heavy answer may hold the GIL for seconds on a loaded
+            # machine: it is "hung" only past the request time limit, not uvicorn's 5 s
+            timeout_worker_healthcheck=int(time_limit) + 30,
         )  # fmt: skip
 
 

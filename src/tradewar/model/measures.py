@@ -108,13 +108,15 @@ class Scope(BaseModel):
     # column, optional per-product date columns (NA = open) and row filters;
     # source 'hts_footnotes': HTS lines whose footnotes name one of ``headings`` in
     # the JSON revision ``revision``; source 'us_all_products': every HTS heading of
-    # chapters 01-97 (the measure covers all goods of the origin)
+    # chapters 01-97 (the measure covers all goods of the origin); source 'us_note':
+    # the products U.S. note 20(``us_note``) of chapter 99 enumerates (301 exclusions)
     file: str | None = None
     code_column: str | None = None
     from_column: str | None = None
     until_column: str | None = None
     where: dict[str, str] = {}
     revision: str | None = None
+    us_note: str | None = None
     # a listed code that the instrument covers only in part: replaced by these codes
     narrow: dict[str, list[str]] = {}
     secondary: str | None = None  # set when the list is not an official text

@@ -72,7 +72,7 @@ _MONEY_RE = re.compile(
 )
 # "$40-50 billion", "$16 or $17 billion", "$40 billion to $50 billion": the upper figure
 _MONEY_TAIL_RE = re.compile(
-    rf"\s?(?P<sep>-|–|—|or|and)\s?(?:{_PREFIX})?\s?(?P<num>{_NUM})\s?(?P<scale>{_SCALE_RE})\b",
+    rf"\s?(?P<sep>-|–|—|or|and|to)\s?(?:{_PREFIX})?\s?(?P<num>{_NUM})\s?(?P<scale>{_SCALE_RE})\b",
     re.IGNORECASE,
 )
 _BETWEEN_RE = re.compile(r"\bbetween\s+$", re.IGNORECASE)
@@ -219,6 +219,8 @@ def find_money(text: str) -> list[Money]:
         tail = _MONEY_TAIL_RE.match(text, end)
         if tail and tail["sep"].lower() == "and" and not _BETWEEN_RE.search(text[: m.start()]):
             tail = None  # "$77 billion and $32 billion" are two amounts, not a range
+        if tail and tail["sep"].lower() == "to" and (m.group("scale") or m.group("num") is None):
+            tail = None  # "from $40 billion to $50 billion" is a change; "$40 to $50bn" a range
         if tail and m.group("num") is not None:
             top = _number(tail["num"]) * _SCALE.get(tail["scale"].lower(), 1.0)
             if not scale:

@@ -523,6 +523,18 @@ def _story_parties(claim: Claim, sentence: str, previous: str | None) -> None:
         f.update(importer=importer, origin=origin, parties_basis="from an earlier sentence")
 
 
+def _table_context(claim: Claim, lead: str) -> None:
+    """A table row's sides and status from the table's lead-in sentence and header
+    ("The USTR is proposing the following increases ...", "| Proposed Tariff |")."""
+    f = claim.fields
+    if not f.get("importer") and not f.get("origin"):
+        importer, origin = _clauses.parties(lead, lead)
+        if importer and origin:
+            f.update(importer=importer, origin=origin, parties_basis="from the table's lead-in")
+    if not f.get("status") and (st := _clauses.status(lead, lead)):
+        f["status"] = st
+
+
 def _fuller(g: Claim, over: list[Claim]) -> bool:
     """Whether the clause reading ``g`` replaces the rule claims ``over``: a trade figure
     the rule found without a period, or a plain rate where the clause states a change."""
@@ -589,6 +601,7 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
     claims: list[Claim] = []
     seen: set[tuple[Any, ...]] = set()
     previous: dict[int, str] = {}
+    lead: dict[int, str] = {}  # the story's last prose sentence and table header
     for sent in sentences:
         found = (
             _tariff_claims(sent, ref)
@@ -602,6 +615,8 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
         for claim in _merge(found, generic):
             _clauses.annotate(claim, sent.text, claim.start - sent.start)
             _story_parties(claim, sent.text, previous.get(sent.story))
+            if claim.fields.get("table_row"):
+                _table_context(claim, lead.get(sent.story, ""))
             if claim.kind == "trade_flow_change" and "measure" in claim.fields:
                 _flow_context(claim, adjusted, china_customs, last_period, last_flow)
                 last_period[claim.story] = claim.fields.get("period")
@@ -614,5 +629,9 @@ def extract_claims(article: Article, docs: Iterable[Doc]) -> list[Claim]:
                 claim.reason = "the article has no date: relative dates are not resolved"
             claims.append(claim)
         previous[sent.story] = sent.text  # the sentence just before, in its story
+        if sent.text.count("|") < 2:  # prose: the lead-in of a table that may follow
+            lead[sent.story] = sent.text
+        elif not _amounts.find_percents(sent.text):  # a header row ("| Proposed Tariff |")
+            lead[sent.story] = lead.get(sent.story, "") + " " + sent.text
     claims.sort(key=lambda c: (c.start, c.end))
     return claims

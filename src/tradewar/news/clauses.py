@@ -55,6 +55,7 @@ _OTHER = {
     "TW": r"(?:Taiwan\w*)",
 }
 _OTHER_RE = {k: re.compile(rf"\b{v}\b") for k, v in _OTHER.items()}
+_OTHER_ANY = re.compile(r"\b(?:" + "|".join(_OTHER.values()) + r")\b")
 TARIFF = re.compile(
     r"\b(?:tariffs?|duty|duties|levy|levies|surcharges?|(?:import|border|punitive|retaliatory)"
     r"\s+tax(?:es)?|tax(?:es)?\s+(?:hike|rate)s?|countermeasures?|ad valorem)\b",
@@ -104,9 +105,9 @@ DEADLINE = re.compile(
 NOT_CLAIM = re.compile(
     r"\b(?:Dow|S&P|Nasdaq|FTSE|Nikkei|Hang Seng|Shanghai Composite|index|indices|stocks?|"
     r"shares|points?\b(?! of)|GDP|growth|inflation|unemployment|poll\w*|survey\w*|"
-    r"approval|odds|probability|chance|yield|interest rates?|per dollar|exchange rate)",
+    r"approval|odds|probability|chance|yield|interest rates?|per dollar|exchange rate)\b",
     re.I,
-)
+)  # whole words: "down" is not the Dow
 THREAT = re.compile(
     r"\b(?:threat\w*|could|would|might|may|if|unless|without|consider\w*|warn\w*|"
     r"possibl\w*|potential\w*|mull\w*|weigh\w*)\b",
@@ -133,8 +134,10 @@ _SPEAKER_AFTER = re.compile(
 _SPEAKER_BEFORE = re.compile(
     r"(?P<who>(?:President\s+)?(?:[A-Z][\w.’'-]+\s?){1,3})\s+(?:said|says|tweeted|wrote|told)\b"
 )
+# the period of a trade figure ("in October", "for March 2020"); "from March 2019" and
+# "compared with" name the base of a change, not its period
 _PERIOD = re.compile(
-    rf"\b(?:in|for|during|of|on|from)\s+(?P<when>(?:the\s+)?(?:{_dates._MONTH_RE})(?:\s+(?:19|20)\d\d)?"
+    rf"\b(?:in|for|during|of|on)\s+(?P<when>(?:the\s+)?(?:{_dates._MONTH_RE})(?:\s+(?:19|20)\d\d)?"
     r"|(?:19|20)\d\d)\b|\b(?P<rel>last year|this year|last month|so far this year|"
     r"year[- ]to[- ]date|the year before|a year earlier)\b",
 )
@@ -235,7 +238,7 @@ _ORIGIN_RES = [
                rf"(?:[- ](?:made|origin|grown|sourced))?\s+(?:\w+\s+){{0,2}}?{_GOODS}", re.I),
     re.compile(rf"\b(?P<c>{_CN}|{_US})(?:[- ](?:made|origin|grown|sourced))?\s+(?:\w+\s+){{0,2}}?"
                rf"{_GOODS}", re.I),
-    re.compile(rf"\b(?:imports?|goods|products)\s+(?:\w+\s+){{0,2}}?(?:from|of)\s+(?:the\s+)?"
+    re.compile(rf"\b(?:imports?|{_GOODS})\s+(?:\w+\s+){{0,3}}?(?:from|of)\s+(?:the\s+)?"
                rf"(?P<c>{_CN}|{_US})", re.I),
 ]  # fmt: skip
 # "exports to China", "shipments to the U.S.": the country named is the importer
@@ -293,6 +296,7 @@ def parties(clause: str, sentence: str, near: str = "") -> tuple[str | None, str
     else in the clause, else the sentence, or the actor that imposes; the other side
     of a US-China pair is filled in."""
     origin = importer = None
+    others = bool(_OTHER_ANY.search(sentence))  # a third country named at all
     for text in (near, clause, sentence):
         for rx in _ORIGIN_RES:
             m = rx.search(text)
@@ -304,11 +308,11 @@ def parties(clause: str, sentence: str, near: str = "") -> tuple[str | None, str
         if m := _DEST_RE.search(text):
             origin = _other(_code(m["c"]))
             break
-        for code, rx in _OTHER_RE.items():
+        for code, rx in _OTHER_RE.items() if others else ():
             if rx.search(clause) and re.search(rf"\b(?:on|from)\s+(?:\w+\s+)?{_OTHER[code]}",
                                                clause):  # fmt: skip
                 return "US", code
-    if origin in ("US", None):  # "Mexico also has a punitive tariff on U.S. pork"
+    if others and origin in ("US", None):  # "Mexico also has a punitive tariff on U.S. pork"
         for code, rx in _OTHER_IMPOSES.items():
             if rx.search(clause) or rx.search(sentence):
                 return code, "US"
@@ -579,9 +583,12 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
     if "comparison" not in fields:
         # the words right after the figure first ("down 14.6% so far this year"), then
         # the clause, then the sentence
-        near = sentence[a.start : a.end + 45]
+        near = _own_words(sentence, a)
+        several = len(re.findall(r"%|percent|per cent", sentence)) > 1
         for text in (near, clause, sentence):
-            if re.search(r"so far|to[- ]date", text, re.I):
+            if re.search(r"so far|to[- ]date", text, re.I) and not (
+                several and text is not near  # another figure's "so far this year"
+            ):
                 fields["comparison"] = "ytd"
             elif _MOM.search(text):
                 fields["comparison"] = "mom"
@@ -592,13 +599,16 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
             break
     if (
         fields.get("comparison") == "ytd"
-        and not re.search(r"so far|to[- ]date", sentence[a.start : a.end + 45], re.I)
+        and not re.search(r"so far|to[- ]date", _own_words(sentence, a), re.I)
         and len(re.findall(r"%|percent|per cent", clause)) > 1
     ):
         fields.pop("comparison")  # another figure of the clause is the year-to-date one
+    named = re.search(rf"\b(?:with|to|from)\s+(?:the\s+)?(?:{_CN}|{_US})", clause)
     for code, rx in _OTHER_RE.items():
-        if rx.search(clause) and re.search(
-            rf"\b(?:with|to|from)\s+(?:the\s+)?{_OTHER[code]}", clause
+        if (
+            not named  # "deficit with China ... lower than our deficit with the EU"
+            and rx.search(clause)
+            and re.search(rf"\b(?:with|to|from)\s+(?:the\s+)?{_OTHER[code]}", clause)
         ):
             fields["partner"] = code
     if re.search(
@@ -609,6 +619,14 @@ def _flow_fields(clause: str, sentence: str, a: Anchor, ref: str | None) -> dict
     ) or _panel_rates.product_in(clause):
         fields["product_scope"] = True
     return fields
+
+
+def _own_words(sentence: str, a: Anchor) -> str:
+    """The figure and the words after it up to the next figure ("1.1% to $31.3 billion in
+    October" of "... and is down 14.6% so far this year"), at most 45 characters."""
+    tail = sentence[a.end : a.end + 80]
+    nxt = re.search(r"\d[\d.,]*\s?(?:%|percent|per cent)", tail)
+    return sentence[a.start : a.end + min(45, nxt.start() if nxt else 45)]
 
 
 def _continued(
@@ -628,7 +646,10 @@ def _continued(
         fields["value_usd"] = a.value
     per = _dates.find_dates(clause)
     years = re.findall(r"\b(?:19|20)\d\d\b", clause)
-    if years:
+    if re.search(r"so far|to[- ]date", clause, re.I):  # "and is down 14.6% so far this year"
+        fields["comparison"] = "ytd"
+        fields["period"] = years[0] if years else (ref or "")[:4] or prev.get("period")
+    elif years:
         fields["period"] = years[0] if a.kind == "money" else prev.get("period")
     elif per:
         r = _dates.resolve(per[0][2], ref, "past")
@@ -676,6 +697,7 @@ def annotate(claim: Claim, sentence: str, start: int) -> None:
 _ROW_CELL = re.compile(r"\s*\|\s*")
 _CONTINUES = re.compile(
     r"\b(?:increase|decrease|rise|drop|fall|rose|fell|up from|down from|stood at|hovered|"
+    r"(?:is|was|are|were)\s+(?:up|down)|"
     r"marks|value|compared with|from \d{4}|in \d{4})\b",
     re.I,
 )
@@ -703,8 +725,8 @@ def table_row_claims(sent: Sentence) -> list[Claim]:
     }
     if y := re.search(r"\b(?:in|from|by)\s+((?:19|20)\d\d)\b", text[rates[-1].end :]):
         fields["effective_year"] = int(y[1])
-    start = len(text) - len(text.lstrip(" |"))
-    end = len(text.rstrip(" |"))
+    start = len(text) - len(text.lstrip(" |\n"))
+    end = len(text.rstrip().rstrip(" |"))
     return [sent.claim("tariff_rate_change", start, max(end, rates[-1].end), fields, 0.6)]
 
 
@@ -754,12 +776,15 @@ def sentence_claims(
             kind is None
             and previous_flow
             and a.kind in ("percent", "money")
+            and a.start not in used_money
             and not TARIFF.search(clause)
             and _CONTINUES.search(clause)
         ):
             kind, fields, conf = _continued(a, text, clause, previous_flow, ref)
         if kind is None:
             continue
+        if kind == "trade_flow_change" and "measure" in fields:
+            previous_flow = fields  # a later clause may continue it ("and is down 14.6% ...")
         st = status(clause, text)
         if st and "status" not in fields:
             fields["status"] = st

@@ -398,6 +398,17 @@ def _pairs(
             offset, doc = item
         else:
             doc = item
+        if not isinstance(item, tuple) and "offset" in doc.user_data and len(doc):
+            # a Doc of a segment: its offset is known; check its ends, not every token
+            offset, last = int(doc.user_data["offset"]), doc[-1]
+            n = last.idx + len(last.text)
+            if article.text[offset + last.idx : offset + n] != last.text or (
+                article.text[offset : offset + len(doc[0].text)] != doc[0].text
+            ):
+                raise ValueError(f"the Doc at offset {offset} does not match the article text")
+            out.append((offset, doc, doc.user_data.get("story")))
+            cursor = offset + n
+            continue
         text = doc.text  # built from the tokens on every access: read it once
         if not isinstance(item, tuple):
             if "offset" in doc.user_data:

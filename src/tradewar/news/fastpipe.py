@@ -11,7 +11,10 @@ paragraphs: NER 50 % of the time, the attribute ruler 16 %).
   rules read only these labels. Money and plain numbers are left unlabelled: the event
   rules recognise them by their tokens ("billion", numbers).
 
-``install(nlp)`` adds both and disables ``attribute_ruler`` and ``ner``.
+- ``tradewar_sentence_ends`` (before the parser) ends a sentence at "U.S." when a word
+  that opens sentences follows ("... from the U.S. Currently the tariff is 40%").
+
+``install(nlp)`` adds them and disables ``attribute_ruler`` and ``ner``.
 """
 
 from __future__ import annotations
@@ -192,6 +195,36 @@ def cached_lemmas(doc: Doc) -> Doc:
     return doc
 
 
+# "... from the U.S. Currently the tariff is 40%": a country abbreviation that ends a
+# sentence, told by the next word, one that opens sentences and never continues a name
+# ("U.S. President", "U.S. Trade Representative" go on)
+ABBREV_END = re.compile(r"\b(?:U\.S|U\.K|U\.N)\.$")
+OPENER = re.compile(
+    r"(?:The|This|That|These|Those|It|Its|He|She|They|We|I|But|And|However|Meanwhile|"
+    r"Currently|Now|Today|Yesterday|Still|Also|In|On|At|After|Before|Since|While|When|"
+    r"China|Beijing|Chinese|Trump|Xi|A|An|There|Some|Most|Both)$"
+)
+
+
+def abbrev_sentence_ends(doc: Doc) -> Doc:
+    """Start a sentence after "U.S." when an opener follows, and after a line break (the
+    parser keeps both)."""
+    from spacy.attrs import ORTH
+
+    counts = doc.count_by(ORTH)  # no token loop (``doc.text`` joins every token)
+    if not any(doc.vocab.strings[a] in counts for a in _ENDERS):
+        return doc
+    for t in doc[1:]:
+        prev = doc[t.i - 1]
+        line_break = prev.is_space and "\n" in prev.text  # a table row, a list item
+        if line_break or (prev.text in _ENDERS and OPENER.match(t.text) and prev.whitespace_):
+            t.is_sent_start = True
+    return doc
+
+
+_ENDERS = ("U.S.", "U.K.", "U.N.", "\n", "\n\n")
+
+
 def install(nlp: Language) -> Language:
     """Add the components, disable ``attribute_ruler`` and ``ner`` and put the cached
     lemmatizer in place of the model's."""
@@ -201,8 +234,10 @@ def install(nlp: Language) -> Language:
         _Language.component("tradewar_tag_attrs", func=tag_attrs)
         _Language.component("tradewar_rule_ents", func=rule_ents)
         _Language.component("tradewar_lemmas", func=cached_lemmas)
+        _Language.component("tradewar_sentence_ends", func=abbrev_sentence_ends)
     _build(nlp)
     _MAPS["lemmatizer"] = nlp.get_pipe("lemmatizer")
+    nlp.add_pipe("tradewar_sentence_ends", before="parser")
     nlp.add_pipe("tradewar_tag_attrs", after="attribute_ruler")
     nlp.add_pipe("tradewar_lemmas", after="lemmatizer")
     nlp.add_pipe("tradewar_rule_ents", last=True)

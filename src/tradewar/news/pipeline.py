@@ -23,6 +23,7 @@ from . import amounts as _amounts
 from . import clauses as _clauses
 from . import dates as _dates
 from . import events as _ev
+from . import fastpipe as _fastpipe
 from . import nlp as _nlp
 from .claims import extract_claims
 from .nlp import Segment
@@ -101,7 +102,14 @@ def sentence_starts(text: str) -> list[int]:
     not after an abbreviation or an initial)."""
     starts = [0]
     for m in _SENTENCE_END.finditer(text):
-        if m.group(0)[0] == "." and _ABBREV.search(text[max(0, m.start() - 5) : m.start()]):
+        if (
+            m.group(0)[0] == "."
+            and _ABBREV.search(text[max(0, m.start() - 5) : m.start()])
+            and not (
+                _fastpipe.ABBREV_END.search(text[max(0, m.start() - 5) : m.end()].rstrip())
+                and _fastpipe.OPENER.match(text[m.end() :].split(" ", 1)[0])
+            )
+        ):
             continue
         starts.append(m.end())
     return starts

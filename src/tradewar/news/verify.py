@@ -39,7 +39,7 @@ from ..engine import series as series_engine
 from ..engine.lists import measure_lists
 from ..errors import TradewarError
 from ..policy import commitments as commitments_mod
-from . import verify_counts, verify_dates, verify_flows, verify_rates
+from . import verify_counts, verify_dates, verify_flows, verify_pledges, verify_rates
 from .schema import Article, Claim, Evidence, Reading, Verdict
 
 RATE_TOL = 0.0005
@@ -1398,6 +1398,8 @@ def verify_purchase(claim: Claim, rec: Record, article_day: dt.date | None) -> C
             f"{', '.join(missing) or 'verifiable target'}, so no target can be computed"
         )
         return _not_checkable(claim, "; ".join([reason, *notes]), evidence)
+    if matched is None and (by_category := verify_pledges.check_category(claim, catalog)):
+        return by_category
     if matched is None:
         why = f"no commitment record of {usd(amount)}" if amount else "the claim gives no amount"
         return _not_checkable(

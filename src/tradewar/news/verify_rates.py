@@ -241,6 +241,9 @@ def check_rate_change(claim: Claim, rec: Any, article_day: dt.date | None) -> Cl
                 tolerance=TOLERANCE,
             )
         ]
+        if due is None and claim.fields.get("effective_year") == when[0].year:
+            # "100% in 2024" (a proposal's table row): it took effect in the year stated
+            return _done(claim, "supported", None, ev)
         what = f"on {due}" if due else "then"
         return _done(claim, "partly", f"{_pct(to)} applied from {when[0]}, not {what}", ev)
     if not pr.lines_exist(con, importer, origin, prefixes) or (due is None and not prefixes):

@@ -67,6 +67,8 @@ ROUNDS_2018 = {  # 2018 round -> its 2019 level column of the PIIE HS10 products
     "r2": "ret_r2_20190101",
     "r3": "ret_r3_20190601",
 }
+# rounds China suspended on US autos and parts from 2019-01-01 -> their first level column
+SUSPENDED_ROUNDS = {"r1": "ret_r1_20180706", "r2": "ret_r2_20180823", "r3": "ret_r3_20180924"}
 R4_HALF = (0.0, 0.025, 0.05)  # Sep-2019 round after the halving (5% -> 2.5%, 10% -> 5%)
 # ITA shows a further 25% on some chapter-87 lines whose 2018 rounds China suspended
 # (autos and parts, 税委会公告〔2018〕10号, continued by 〔2019〕7号): reported, not applied.
@@ -249,6 +251,12 @@ def build_hs8(
         prod[f"c_{rnd}"] = prod.code.map(frame["value"])
         known &= prod[f"c_{rnd}"].notna()
     prod["old_known"] = known & (prod.link != "unlinked")
+    # the auto-and-parts suspension carried too: a round that started above 0 on the
+    # linked lines and stood at 0 in 2019 is suspended there, not absent
+    for rnd, first in SUSPENDED_ROUNDS.items():
+        started = prod.code.map(carried(link, hs10, first)["value"])
+        suspended = prod.old_known & (started > 0) & (prod[f"c_{rnd}"] == 0)
+        prod[f"ret_{rnd}_hs8_2025_status"] = np.where(suspended, "suspended", None)
     old = sum(prod[f"c_{rnd}"].fillna(0) for rnd in rounds)
     mar_rate = prod.ret_mar_2025
 

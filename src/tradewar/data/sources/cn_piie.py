@@ -811,7 +811,11 @@ def _compile(
         )
     if mfile.authority != "MFN" and columns:
         values = products[columns]
-        products = products[(values.isna() | (values != 0)).any(axis=1)]
+        keep = (values.isna() | (values != 0)).any(axis=1)
+        for column in columns:  # a line with its own status (suspended at 0) is kept
+            if f"{column}_status" in products:
+                keep |= products[f"{column}_status"].notna()
+        products = products[keep]
     products = products.copy()
     if mfile.authority == "MFN" and "note_mfn" in products:
         products["note"] = products["note_mfn"]

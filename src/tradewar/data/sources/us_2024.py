@@ -16,8 +16,7 @@ those under the same HTS8 (else HS6). 2024 codes with no 2018-2020 predecessor g
 with no old code. ``method`` is the least certain step on the path. The Budget Lab concordance
 covers only 2025-2026 revisions, so it does not apply (reported as a check).
 
-``exclusion_codes`` reads the codes the 2024 Section 301 exclusion notes name (U.S. notes
-20(ttt), (uuu), (vvv), (www)), which the engine check uses to name a cause of its residual.
+The 2024 Section 301 exclusion notes are read by :mod:`.us_notes` (measures 9903.88.67-.70).
 """
 
 from __future__ import annotations
@@ -50,7 +49,6 @@ LATER_REVISIONS = (
 _BL = "Budget-Lab-Yale__tariff-rate-tracker/"
 BL_LISTS = _BL + "resources/s301_product_lists.csv"
 BL_CONCORDANCE = _BL + "resources/hts_concordance.csv"
-CH99_NOTES = _BL + "data/us_notes/chapter99_2026_rev_6.txt"
 _AS = "arifshehab__tariff-rate-tracker/resources/"
 CLAIM_SHARES = _AS + "s301_exclusion_claim_shares.csv"
 CLAIM_SHARES_BY_HEADING = _AS + "s301_exclusion_claim_shares_by_heading.csv"
@@ -58,13 +56,6 @@ IMPORTS_2024 = "tradewartracker__trade-war-redux-2025/data/2024-hs10-imports5700
 
 YEAR_START = dt.date(2024, 1, 1)
 MAP_FROM_UNTIL = dt.date(2021, 1, 1)  # the map starts from the revisions in force before
-# exclusion notes to subchapter III of chapter 99 in force for some of 2024
-EXCLUSION_NOTES = {
-    "ttt": ("9903.88.67", "2021-10-12 to 2024-05-31 (reinstated exclusions)"),
-    "uuu": ("9903.88.68", "2023-06-01 to 2024-05-31 (COVID-19 exclusions)"),
-    "vvv": ("9903.88.69", "from 2024-06-15 (extended exclusions)"),
-    "www": ("9903.88.70", "from 2024-01-01 (solar manufacturing equipment)"),
-}
 
 
 def _revision(file: str, edition: str) -> Revision:
@@ -149,48 +140,6 @@ def read_2018_2020(raw: Path, authored: Path) -> list[tuple[str, str, pd.DataFra
         for r in revs
         if r.format == "usitc_hts_csv" and r.effective_from < MAP_FROM_UNTIL
     ]
-
-
-# --------------------------------------------------------------------- exclusions
-
-
-def exclusion_codes(raw: Path) -> pd.DataFrame:
-    """Codes named in the 301 exclusion notes in force in 2024.
-
-    Returns (note, heading, code, source_row): each 8- or 10-digit number printed in
-    U.S. notes 20(ttt), (uuu), (vvv) and (www), with its line in the text file. A note
-    runs to the next one; the last ends at the next numbered note ("(21) (a)").
-    """
-    try:
-        text = (raw / CH99_NOTES).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise SourceError(f"{CH99_NOTES}: cannot read ({exc})") from None
-    lines = pd.Series(text.split("\n"))  # physical lines, as grep -n counts them
-    starts = {}
-    for note in EXCLUSION_NOTES:  # four notes
-        hit = lines.str.startswith(f"({note})")
-        if not hit.any():
-            raise SourceError(f"{CH99_NOTES}: U.S. note 20({note}) not found")
-        starts[note] = int(hit.idxmax())
-    last = max(starts.values())
-    after = lines.index[(lines.index > last) & lines.str.match(r"^(?:\(\d+\)|\d+\.)\s+\(a\)")]
-    bounds = sorted([*starts.values(), int(after[0]) if len(after) else len(lines)])
-    section = pd.Series(pd.NA, index=lines.index, dtype=object)
-    for note, start in starts.items():
-        section.iloc[start : bounds[bounds.index(start) + 1]] = note
-    inside = lines[section.notna()]
-    found = inside.str.extractall(r"\b(?P<code>\d{4}\.\d{2}\.\d{2}(?:\d{2})?)\b")
-    found = found.reset_index(level=0).rename(columns={"level_0": "line"})
-    frame = pd.DataFrame(
-        {
-            "note": found.line.map(section).values,
-            "code": found.code.str.replace(".", "", regex=False).values,
-            "source_row": (found.line + 1).values,
-        }
-    )
-    frame["heading"] = frame.note.map({k: v[0] for k, v in EXCLUSION_NOTES.items()})
-    frame = frame[~frame.code.str.startswith("99")]
-    return frame.drop_duplicates(["note", "code"]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------- code map

@@ -7,7 +7,9 @@ Three scope sources besides the 2020 USITC list (``us_301``) and hand-written ra
 * ``csv``: a raw CSV list (``file``, ``code_column``, per-product ``from_column`` /
   ``until_column`` dates, NA = open, and ``where`` row filters);
 * ``hts_footnotes``: the lines whose footnotes in one official HTS JSON revision
-  name one of the measure's ``headings`` ("See 9903.91.03.").
+  name one of the measure's ``headings`` ("See 9903.91.03.");
+* ``us_note``: the products a U.S. note to chapter 99 enumerates (the Section 301
+  exclusion notes 20(ttt), (uuu), ...; :mod:`.us_notes`).
 
 A measure with ``replaces`` takes the place of another measure of its override
 group on its products and dates (:func:`supersede`): the four-year-review headings
@@ -29,6 +31,7 @@ from ...errors import SourceError
 from ...model.measures import Measure
 from ..report import ValidationReport
 from .us_hts import load_revisions, read_hts_json
+from .us_notes import CH99_NOTES, note_items
 
 OPEN = dt.date.max
 # the note of a base row copied onto a line that another measure replaces at other dates
@@ -141,6 +144,40 @@ def footnote_products(
     added = {h: _plus_rate(texts.get(h.replace(".", ""), "")) for h in measure.scope.headings}
     out["heading_rate"] = out.heading.map(added)
     return _narrow(out, measure.scope.narrow)
+
+
+def note_products(raw: Path, measure: Measure, report: ValidationReport) -> pd.DataFrame:
+    """The codes U.S. note 20(``us_note``) names, one row per code.
+
+    ``note`` says whether the note names the whole statistical reporting number (every
+    product of the line is excluded) or a product described within it.
+    """
+    note = measure.scope.us_note
+    if not note:
+        raise SourceError(f"{measure.id}: a us_note scope needs us_note (e.g. 'ttt')")
+    items = note_items(raw, note)
+    report.read(CH99_NOTES, len(items), items.code.nunique())
+    rows = []
+    parts = items.part.max()
+    for code, group in items.groupby("code", sort=True):
+        first = group.iloc[0]
+        refs = ", ".join(
+            f"20({note}){_roman(r.part) if parts > 1 else ''}({r.item})" for r in group.itertuples()
+        )
+        if group.whole_line.any():
+            text = f"the whole statistical reporting number is excluded (U.S. note {refs})"
+        else:
+            text = f"only the product described in U.S. note {refs}: {_short(first.text)}"
+        rows.append({"code": code, "source_row": int(first.source_row), "note": text})
+    return pd.DataFrame(rows).assign(source=CH99_NOTES)
+
+
+def _roman(n: int) -> str:
+    return "(" + (("i", "ii", "iii", "iv", "v", "vi")[n - 1] if 1 <= n <= 6 else str(n)) + ")"
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def _narrow(products: pd.DataFrame, narrow: dict[str, list[str]]) -> pd.DataFrame:
