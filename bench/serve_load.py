@@ -16,7 +16,10 @@ Two mixes, each after a warm-up that is not counted:
   and entry date inside the line's validity), so every request runs the full lookup.
 
 - ``varied-1000`` (issue 14): the varied mix offered at 1,000 requests/s over at least
-  5,000 distinct shipments; target 1,000 req/s achieved, p99 <= 10 ms, no errors.
+  5,000 distinct shipments; target 1,000 req/s achieved, p99 <= 10 ms, no errors. In the
+  same run the service is restarted as the baseline (1 worker, every request through the
+  framework: ``TRADEWAR_FAST_PATH=0``) and driven the same way; its figures are under
+  ``baseline``, with ``ratio_rps_to_baseline`` and ``ratio_p99_to_baseline``.
 
 Reports requests/s, p50/p90/p99/max latency, errors, and the server's CPU use. Targets
 (issue 6): p99 under 20 ms at 200 requests/s on 2 cores, no errors.
@@ -319,6 +322,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in load],
         "concurrency": args.concurrency,
+        "workers": args.workers or "serve's default (one per usable core, <= 4)",
         "duration_s": args.duration,
         "warmup_s": args.warmup,
         "targets": {"rps": TARGET_RPS, "p99_ms": TARGET_P99_MS, "errors": 0},

@@ -1,6 +1,6 @@
 """The ``tradewar serve`` command: the HTTP API and the dashboard on the local store.
 
-``cli.py`` imports this module at its end; the command attaches to ``cli.app``.
+``cli.py`` gathers the command declared here on ``commands``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import typer
 
 from ..config import SERVE_WORKER_ENV, store_path
 from ..errors import TradewarError
-from .cli import app, err
+from .console import err
+
+commands = typer.Typer()
 
 
-@app.command("serve")
+@commands.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = (
         "127.0.0.1"
@@ -43,7 +45,7 @@ def serve(
     # the limits as data: with several workers this process only supervises them and
     # does not import the web app (about 100 MB of modules)
     limits = {"time_s": time_limit, "max_upload": int(max_upload_mb * 1024 * 1024)}
-    count = workers or min(len(os.sched_getaffinity(0)), 4)
+    count = workers or min(_usable_cores(), 4)
     if count == 1:
         from .web import Limits, create_app
 
@@ -70,6 +72,11 @@ def serve(
             # machine: it is "hung" only past the request time limit, not uvicorn's 5 s
             timeout_worker_healthcheck=int(time_limit) + 30,
         )  # fmt: skip
+
+
+def _usable_cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 def forget_after_check(store: Path) -> None:
