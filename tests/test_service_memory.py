@@ -5,6 +5,8 @@ request that once grew the server to 5.2 GB through its result cache) and produc
 histories, none repeated, so no cache answers. Its resident memory (``VmRSS``, over
 the server and its workers) must be under 1 GiB afterwards, once idle (within 30 s).
 ``bench/serve_memory.py`` runs the same mix at 1,000 requests and prints the figures.
+One worker: each worker of ``--workers N`` holds its own engine and index (about 430 MB
+idle), so a service's memory scales with N (docs/reliability.md, section 5).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def server(real_store, tmp_path):
     env = {**os.environ, "TRADEWAR_HOME": str(real_store.parent)}
     log = tmp_path / "serve.log"  # a file, not a pipe nobody reads (it would fill)
     proc = subprocess.Popen(
-        [str(BIN), "serve", "--port", str(port), "--no-access-log"],
+        [str(BIN), "serve", "--port", str(port), "--no-access-log", "--workers", "1"],
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

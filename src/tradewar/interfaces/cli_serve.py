@@ -44,7 +44,8 @@ def serve(
     _check_port(host, port)
     # the limits as data: with several workers this process only supervises them and
     # does not import the web app (about 100 MB of modules)
-    limits = {"time_s": time_limit, "max_upload": int(max_upload_mb * 1024 * 1024)}
+    limits = {"time_s": time_limit, "max_upload": int(max_upload_mb * 1024 * 1024),
+              "duckdb_memory": DUCKDB_MEMORY}  # fmt: skip
     count = workers or min(_usable_cores(), 4)
     if count == 1:
         from .web import Limits, create_app
@@ -72,6 +73,12 @@ def serve(
             # machine: it is "hung" only past the request time limit, not uvicorn's 5 s
             timeout_worker_healthcheck=int(time_limit) + 30,
         )  # fmt: skip
+
+
+# each worker's DuckDB buffers: above a year of day-step US series (about 1 GB), and
+# larger work spills to disk (a 512 MB bound made some series fail: not every operator
+# spills)
+DUCKDB_MEMORY = "2GB"
 
 
 def _usable_cores() -> int:

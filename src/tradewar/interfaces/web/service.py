@@ -41,9 +41,10 @@ from ...engine.shipment import Shipment
 from ...errors import StoreError, TradewarError
 
 T = TypeVar("T")
-# a worker's DuckDB: buffer limit and allocator flush threshold (measured: after a dozen
-# day-step series a worker held 561 MB with DuckDB's defaults, 361 MB with these)
-DUCKDB_MEMORY = ("512MB", "32MB")
+# a served process's DuckDB hands its allocator's memory back after any query that
+# peaked over this (measured: after a dozen day-step series a process held 561 MB with
+# DuckDB's defaults, 361 MB with this and a 512 MB limit)
+DUCKDB_FLUSH = "32MB"
 log = logging.getLogger("tradewar.web")
 
 
@@ -55,6 +56,9 @@ class Limits:
     max_body: int = 64 * 1024
     max_upload: int = 10 * 1024 * 1024
     max_rows: int = 100_000
+    # a served process's DuckDB buffers (None: DuckDB's default, 80% of the machine's
+    # memory); ``tradewar serve`` sets it, an app made in a test or a script does not
+    duckdb_memory: str | None = None
 
 
 class TimeLimitError(TradewarError):
@@ -107,7 +111,10 @@ class Service:
         self.limits = limits or Limits()
         self.file_lock = RWLock()
         self.query_lock = threading.Lock()  # see ``run``
-        self._spill = tempfile.mkdtemp(prefix="tradewar-spill-")  # DuckDB's, if ever
+        # where a bounded DuckDB spills larger work
+        self._spill = (
+            tempfile.mkdtemp(prefix="tradewar-spill-") if self.limits.duckdb_memory else ""
+        )
         self._inflight = 0
         self._reloading = False
         self.peers = peers  # the reload epoch file shared by the workers of one service
@@ -116,7 +123,8 @@ class Service:
 
     def _use(self, engine: Engine) -> None:
         """Serve ``engine``'s generation, with caches of its own."""
-        engine.store.limit_memory(*DUCKDB_MEMORY, self._spill)
+        if self.limits.duckdb_memory:
+            engine.store.limit_memory(self.limits.duckdb_memory, DUCKDB_FLUSH, self._spill)
         self.engine = engine
         self.build_info = engine.info
         rows = (
@@ -290,7 +298,9 @@ class _Memo:
     A result's size is the length of its JSON; results over ``item_bytes`` are not kept,
     and the least recently used go once the total passes ``total_bytes``."""
 
-    def __init__(self, total_bytes: int = 64 * 2**20, item_bytes: int = 2 * 2**20) -> None:
+    # 16 MB of JSON: the Python objects behind it take about 3.4 times that (measured on
+    # a day-step series: 2.3 MB of objects for 0.67 MB of JSON), per worker
+    def __init__(self, total_bytes: int = 16 * 2**20, item_bytes: int = 2 * 2**20) -> None:
         self.total_bytes = total_bytes
         self.item_bytes = item_bytes
         self.bytes = 0
