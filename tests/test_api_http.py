@@ -43,7 +43,9 @@ CSV = (
 def client(real_store):
     from fastapi.testclient import TestClient
 
-    with TestClient(create_app(real_store)) as c:
+    # a generous time limit: a scenario re-stacks the panel (about 15 s on a quiet machine,
+    # several times that beside a parallel test run); the limit itself is tested below
+    with TestClient(create_app(real_store, Limits(time_s=600))) as c:
         yield c
 
 

@@ -11,6 +11,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent.parent
 STORE_NAME = "tradewar.duckdb"
 STORE_VERSION = 1
+# how ``tradewar serve --workers N`` hands each worker its store, limits and reload file
+SERVE_WORKER_ENV = "TRADEWAR_SERVE_WORKER"
 
 
 def authored_dir() -> Path:

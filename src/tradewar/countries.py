@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import pycountry
-
 from .errors import InputError
+
+# the two importers' codes, answered without loading pycountry's database (about 40 ms
+# of a one-off ``tradewar duty``)
+IMPORTERS = frozenset({"US", "CN"})
 
 
 def normalize_country(raw: str) -> str:
     """Return the ISO alpha-2 code for a code or name, or raise ``InputError``."""
     text = str(raw).strip()
+    if text.upper() in IMPORTERS:
+        return text.upper()
+    import pycountry
+
     if len(text) == 2 and pycountry.countries.get(alpha_2=text.upper()):
         return text.upper()
     if len(text) == 3 and pycountry.countries.get(alpha_3=text.upper()):

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from ..data.store import StoreHandle, handle, reopen
+from ..data.store import StoreHandle, handle, no_pandas_probe, reopen
 from ..engine.duty import compute_duty
 from ..engine.shipment import Shipment
 
@@ -79,11 +79,12 @@ class Engine:
     def duty(self, shipment: Shipment) -> dict[str, Any]:
         """The explained duty on one shipment (see ``engine.duty.compute_duty``)."""
         self._lookups += 1
-        if self._index is None and self._lookups < INDEX_AFTER:
-            return compute_duty(self.cursor(), shipment)
-        index = self.index()
+        index = None
+        if self._index is not None or self._lookups >= INDEX_AFTER:
+            index = self.index()
         if index is None:
-            return compute_duty(self.cursor(), shipment)
+            with no_pandas_probe():  # a one-off lookup: 0.3 s less (no_pandas_probe)
+                return compute_duty(self.cursor(), shipment)
         return compute_duty(self.cursor(), shipment, index=index)
 
 

@@ -22,9 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +71,16 @@ class StoreHandle:
             cur = self.db.cursor()
         cur.execute("USE s")
         return cur
+
+    def limit_memory(self, limit: str, flush: str, temp_dir: str) -> None:
+        """Bound this generation's DuckDB: at most ``limit`` of buffers (larger work
+        spills to ``temp_dir``) and the allocator handed back to the system after any
+        query that peaked over ``flush`` (a long-lived service; a one-off command keeps
+        DuckDB's defaults)."""
+        with self._lock:
+            self.db.execute(f"SET memory_limit = '{limit}'")
+            self.db.execute(f"SET allocator_flush_threshold = '{flush}'")
+            self.db.execute(f"SET temp_directory = '{_quote(temp_dir)}'")
 
     def attach_path(self) -> Path:
         """A new name for this generation's file (a link to the handle's descriptor),
@@ -203,3 +216,26 @@ def check_span(importer: str, day: dt.date, what: str, start: dt.date, end: dt.d
             f"{what} date {day} is outside the {importer} schedule's coverage "
             f"({start} to {last}): not covered"
         )
+
+
+@contextmanager
+def no_pandas_probe() -> Iterator[None]:
+    """Let DuckDB bind query parameters without importing pandas, in a one-thread
+    process that has not imported it.
+
+    DuckDB's Python binding imports pandas on the first query with parameters, to
+    recognise pandas' NA and NaT among them: about 0.3 s, as much as the rest of a
+    ``tradewar duty`` run (issue 14). Where pandas is not imported no parameter can be a
+    pandas object, so the probe has nothing to find: for the duration its import fails
+    (DuckDB then skips the probe, and imports pandas normally later, when it is there).
+    With another thread running nothing is changed (its own imports must not fail).
+    """
+    if "pandas" in sys.modules or threading.active_count() > 1:
+        yield
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get("pandas", False) is None:
+            del sys.modules["pandas"]

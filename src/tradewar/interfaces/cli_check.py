@@ -1,14 +1,15 @@
-"""The ``tradewar check-engine`` command (registered on ``tradewar.interfaces.cli.app``)."""
+"""The ``tradewar check-engine`` command (gathered into the app by ``cli.py``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from .cli import _json, app, out
+from .console import Table, out, print_json
 from .lazy import lazy
+
+commands = typer.Typer()
 
 api_check = lazy("tradewar.api.check")
 
@@ -17,7 +18,7 @@ def _bn(x: float | None) -> str:
     return "n/a" if x is None else f"${x / 1e9:,.2f}bn"
 
 
-@app.command("check-engine")
+@commands.command("check-engine")
 def check_engine(
     year: Annotated[int, typer.Option(help="the year to check (2024 only)")] = 2024,
     top: Annotated[
@@ -28,7 +29,7 @@ def check_engine(
     """Compare the duty our rates imply on 2024 US imports from China with Census duty."""
     result = api_check.check_engine(year, top=top)
     if json_out:
-        _json(result)
+        print_json(result)
         return
     out.print(
         f"[bold]{year} US imports from China[/bold] ({result['weights']['source']}, "

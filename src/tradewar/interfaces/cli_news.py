@@ -1,4 +1,4 @@
-"""CLI command ``check`` (issue 5), registered on the main app by import at the end of ``cli.py``.
+"""CLI command ``check`` (issue 5), gathered into the app by ``cli.py``.
 
 spaCy and Recognizers-Text are imported inside the command, never at ``tradewar``
 import time, so other commands stay fast. Errors are ``TradewarError``: one line on
@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ..errors import InputError
 from ..guards import check_output, readable_file
-from .cli import _json, app, out
+from .console import Table, out, print_json
+
+commands = typer.Typer()
 
 MAX_INPUT_BYTES = 200_000_000
 
@@ -58,7 +59,7 @@ def _short(value: object) -> str:
     return str(value)
 
 
-@app.command("check")
+@commands.command("check")
 def check(
     file: Annotated[
         str | None, typer.Argument(help="An article (plain text or HTML); '-' or none: stdin")
@@ -106,7 +107,7 @@ def check(
 
         record_article(checked)
     if json_out:
-        _json(checked.model_dump(mode="json"))
+        print_json(checked.model_dump(mode="json"))
         return
     _print(checked)
 

@@ -1,6 +1,6 @@
 """CLI commands ``commitments``, ``enforce`` and ``scenario run`` (issue 4).
 
-``cli.py`` imports this module at its end; the commands attach to ``cli.app``.
+``cli.py`` gathers the commands declared here on ``commands``.
 Errors are ``TradewarError`` subclasses: one line on stderr, exit code 2.
 """
 
@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..errors import InputError
 from ..guards import check_output
-from .cli import _json, app, out
+from .console import Table, out, print_json
 from .lazy import lazy
+
+commands = typer.Typer()
 
 api_policy = lazy("tradewar.api.policy")
 _commitments = lazy("tradewar.policy.commitments")
@@ -24,7 +25,6 @@ _impact = lazy("tradewar.policy.impact")
 scenario_app = typer.Typer(
     help="Scenarios: amend the schedule and compare with the baseline.", no_args_is_help=True
 )
-app.add_typer(scenario_app, name="scenario")
 
 
 def _check_plot(path: Path | None, inputs: tuple[Path, ...] = (), overwrite: bool = False) -> None:
@@ -43,7 +43,7 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
 
-@app.command("commitments")
+@commands.command("commitments")
 def commitments(
     agreement: Annotated[str, typer.Option(help="phase-one, or pledge-2018-12")] = "phase-one",
     basis: Annotated[str, typer.Option(help="us-exports | china-imports")] = "us-exports",
@@ -84,7 +84,7 @@ def commitments(
     if plot is not None:
         api_policy.plot_commitments(result, plot)
     if json_out:
-        _json(result)
+        print_json(result)
         return
     if not result["verifiable"]:
         out.print(f"[bold]{result['name']}[/bold]")
@@ -124,7 +124,7 @@ def commitments(
         out.print(f"chart written: {plot}")
 
 
-@app.command("enforce")
+@commands.command("enforce")
 def enforce(
     rules: Annotated[Path, typer.Argument(help="rule file (YAML)")],
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -132,7 +132,7 @@ def enforce(
     """Evaluate enforcement rules over time: what triggered, when, and the amended schedule."""
     result = api_policy.enforce(rules)
     if json_out:
-        _json(result)
+        print_json(result)
         return
     table = Table(title=f"{result['name']}: triggered actions")
     for column in ("rule", "triggered", "action", "effective", "evidence"):
@@ -188,7 +188,7 @@ def scenario_run(
     if plot is not None:
         api_policy.plot_scenario(result, plot)
     if json_out:
-        _json(result)
+        print_json(result)
         return
     _print_scenario(result)
     if plot is not None:

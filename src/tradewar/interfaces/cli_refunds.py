@@ -1,4 +1,4 @@
-"""The ``tradewar refunds`` command (registered on ``tradewar.interfaces.cli.app``)."""
+"""The ``tradewar refunds`` command (gathered into the app by ``cli.py``)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from .cli import _json, app, out
+from .console import Table, out, print_json
 from .lazy import lazy
+
+commands = typer.Typer()
 
 api_refunds = lazy("tradewar.api.refunds")
 
 
-@app.command("refunds")
+@commands.command("refunds")
 def refunds(
     input_path: Annotated[
         Path,
@@ -35,7 +36,7 @@ def refunds(
     """IEEPA duty paid per entry, by month and heading, with the legal basis and caveats."""
     result = api_refunds.refunds(input_path, output, overwrite=overwrite)
     if json_out:
-        _json(result)
+        print_json(result)
         return
     out.print(
         f"[bold]IEEPA duty on {result['entries_with_ieepa']} of {result['entries_rated']} "

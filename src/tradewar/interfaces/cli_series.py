@@ -1,6 +1,6 @@
 """CLI commands ``series`` and ``coverage`` (issue 3), registered on the main app.
 
-``cli.py`` imports this module at its end; the commands attach to ``cli.app``.
+``cli.py`` gathers the commands declared here on ``commands``.
 Errors are ``TradewarError`` subclasses: one line on stderr, exit code 2.
 """
 
@@ -10,17 +10,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..errors import InputError
 from ..guards import check_output
-from .cli import _json, app, out
+from .console import Table, out, print_json
 from .lazy import lazy
+
+commands = typer.Typer()
 
 api_series = lazy("tradewar.api.series")
 
 
-@app.command("series")
+@commands.command("series")
 def series(
     importer: Annotated[str, typer.Option(help="CN or US: whose tariff")] = "CN",
     origin: Annotated[str | None, typer.Option(help="the partner (US or CN) or 'other'")] = None,
@@ -71,7 +72,7 @@ def series(
     if plot is not None:
         _plot(points, importer, org, start, end, step, weights, plot)
     if json_out:
-        _json(points)
+        print_json(points)
         return
     _print(points)
     if plot is not None:
@@ -80,7 +81,7 @@ def series(
 
 def _piie(result: dict[str, Any], json_out: bool) -> None:
     if json_out:
-        _json(result)
+        print_json(result)
         return
     table = Table(title=f"US on China against PIIE (tolerance {result['tolerance_pp']} pp)")
     for column in ("weights", *(p["date"] for p in result["options"][0]["points"]), "within"):
@@ -185,7 +186,7 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}%"
 
 
-@app.command("coverage")
+@commands.command("coverage")
 def coverage(
     importer: Annotated[str, typer.Option(help="CN (retaliation rounds) or US")] = "CN",
     weights: Annotated[str | None, typer.Option(help="weight table (product level)")] = None,
@@ -194,7 +195,7 @@ def coverage(
     """Weight-year trade covered by each list or round, against its announced value."""
     result = api_series.coverage(importer, weights)
     if json_out:
-        _json(result)
+        print_json(result)
         return
     w = result["weights"]
     table = Table(title=f"{result['importer']} measures on goods of {result['origin']}: "

@@ -1,6 +1,6 @@
 """The ``tradewar serve`` command: the HTTP API and the dashboard on the local store.
 
-``cli.py`` imports this module at its end; the command attaches to ``cli.app``.
+``cli.py`` gathers the command declared here on ``commands``.
 """
 
 from __future__ import annotations
@@ -9,18 +9,19 @@ import json
 import os
 import socket
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..config import store_path
+from ..config import SERVE_WORKER_ENV, store_path
 from ..errors import TradewarError
-from .cli import app, err
+from .console import err
+
+commands = typer.Typer()
 
 
-@app.command("serve")
+@commands.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on (loopback by default)")] = (
         "127.0.0.1"
@@ -40,14 +41,16 @@ def serve(
     """Serve the HTTP API (/api, OpenAPI at /api/openapi.json) and the dashboard (/)."""
     import uvicorn
 
-    from .web import Limits, create_app
-    from .web.app import WORKER_ENV
-
     _check_port(host, port)
-    limits = Limits(time_s=time_limit, max_upload=int(max_upload_mb * 1024 * 1024))
-    count = workers or min(len(os.sched_getaffinity(0)), 4)
+    # the limits as data: with several workers this process only supervises them and
+    # does not import the web app (about 100 MB of modules)
+    limits = {"time_s": time_limit, "max_upload": int(max_upload_mb * 1024 * 1024)}
+    count = workers or min(_usable_cores(), 4)
     if count == 1:
-        target: Any = create_app(store_path(), limits)  # no store: StoreError, exit code 2
+        from .web import Limits, create_app
+
+        # no store: StoreError, exit code 2
+        target: Any = create_app(store_path(), Limits(**limits))
     else:
         forget_after_check(store_path())
         target = "tradewar.interfaces.web.app:worker_app"
@@ -59,13 +62,21 @@ def serve(
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="tradewar-serve-") as tmp:
-        spec = {"store": str(store_path()), "limits": asdict(limits),
+        spec = {"store": str(store_path()), "limits": limits,
                 "peers": str(Path(tmp) / "reload-epoch")}  # fmt: skip
-        os.environ[WORKER_ENV] = json.dumps(spec)  # read by each worker (spawned)
+        os.environ[SERVE_WORKER_ENV] = json.dumps(spec)  # read by each worker (spawned)
         uvicorn.run(
             target, host=host, port=port, log_level="warning", access_log=access_log,
             timeout_graceful_shutdown=5, workers=count, factory=count > 1,
+            # a worker busy with a heavy answer may hold the GIL for seconds on a loaded
+            # machine: it is "hung" only past the request time limit, not uvicorn's 5 s
+            timeout_worker_healthcheck=int(time_limit) + 30,
         )  # fmt: skip
+
+
+def _usable_cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 def forget_after_check(store: Path) -> None:

@@ -1,4 +1,4 @@
-"""The ``tradewar timeline`` command (issue 5), registered on ``tradewar.interfaces.cli.app``.
+"""The ``tradewar timeline`` command (issue 5), gathered into the app by ``cli.py``.
 
 Merges the schedule's dated measures and announcements with the curated events and the
 events of every checked article (``tradewar.news.timeline.build_timeline``).
@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..errors import InputError
 from ..guards import check_output
-from .cli import _json, app, out
+from .console import Table, out, print_json
+
+commands = typer.Typer()
 
 KIND_COLOURS = {"measure": "#1f4e99", "announcement": "#b26a00", "event": "#2e7d32"}
 
 
-@app.command("timeline")
+@commands.command("timeline")
 def timeline(
     start: Annotated[
         str | None, typer.Option("--from", help="first date, YYYY-MM-DD (inclusive)")
@@ -49,7 +50,7 @@ def timeline(
         if not json_out:
             out.print(f"wrote {path}")
     if json_out:
-        _json(entries)
+        print_json(entries)
         return
     if html_out is not None:
         return

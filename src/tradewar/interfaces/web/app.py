@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from ... import __version__
-from ...config import store_path
+from ...config import SERVE_WORKER_ENV, store_path
 from . import fast, pending, routes
 from .errors import install_handlers
 from .render import JSON
@@ -182,7 +182,7 @@ def create_app(
 
 
 # ``tradewar serve --workers N`` (N > 1): each worker process builds its app here
-WORKER_ENV = "TRADEWAR_SERVE_WORKER"
+WORKER_ENV = SERVE_WORKER_ENV
 
 
 def worker_app() -> FastAPI:

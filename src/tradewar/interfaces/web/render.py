@@ -8,24 +8,14 @@ infinities become null, dates their ISO text, anything else unknown its ``str``.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import orjson
 from starlette.responses import JSONResponse
 
+from ..console import finite
+
 OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
-
-
-def finite(obj: Any) -> Any:
-    """NaN and infinities become null (JSON has neither)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [finite(v) for v in obj]
-    return obj
 
 
 def _default(obj: Any) -> Any:
