@@ -27,7 +27,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,7 +80,8 @@ class StoreHandle:
         with self._lock:
             self.db.execute(f"SET memory_limit = '{limit}'")
             self.db.execute(f"SET allocator_flush_threshold = '{flush}'")
-            self.db.execute(f"SET temp_directory = '{_quote(temp_dir)}'")
+            with suppress(duckdb.Error):  # DuckDB keeps a directory it has
+                self.db.execute(f"SET temp_directory = '{_quote(temp_dir)}'")  # used
 
     def attach_path(self) -> Path:
         """A new name for this generation's file (a link to the handle's descriptor),
