@@ -9,6 +9,7 @@ so in ``X-Tradewar-Build``; after ``POST /api/reload`` all answer from the new o
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 
@@ -91,7 +92,11 @@ def test_reload_of_a_broken_file_keeps_the_old_generation(real_store, tmp_path):
 def test_memo_is_bounded_by_bytes():
     memo = _Memo(total_bytes=10_000, item_bytes=4_000)
     for i in range(200):
-        memo.get(("k", i), lambda i=i: {"values": [i] * 300})  # about 1.5 kB of JSON each
-    assert memo.bytes <= 10_000 and len(memo._data) <= 7
+        memo.get(("k", i), lambda i=i: {"values": [i] * 300})  # 0.6-1.2 kB of JSON each
+    assert memo.bytes <= 10_000 and len(memo._data) <= 10
+    assert memo.bytes == sum(len(body) for body in memo._data.values())
     big = memo.get(("big",), lambda: {"values": list(range(5_000))})
-    assert len(big["values"]) == 5_000 and ("big",) not in memo._data  # answered, not kept
+    assert len(json.loads(big)["values"]) == 5_000  # answered, rendered,
+    assert ("big",) not in memo._data  # and not kept
+    kept = memo.get(("k", 199), lambda: pytest.fail("a kept result is made again"))
+    assert json.loads(kept) == {"values": [199] * 300}

@@ -74,12 +74,16 @@ class StoreHandle:
 
     def limit_memory(self, limit: str, flush: str, temp_dir: str) -> None:
         """Bound this generation's DuckDB: at most ``limit`` of buffers (larger work
-        spills to ``temp_dir``) and the allocator handed back to the system after any
-        query that peaked over ``flush`` (a long-lived service; a one-off command keeps
-        DuckDB's defaults)."""
+        spills to ``temp_dir``), the allocator handed back to the system after any
+        query that peaked over ``flush``, and its background threads returning freed
+        pages while the service is idle (a long-lived service; a one-off command keeps
+        DuckDB's defaults). Without those threads a worker that ran one day-step series
+        over 2025 stays at about 1.3 GB resident; with them it is back near 0.4 GB within
+        seconds (issue 15, measured)."""
         with self._lock:
             self.db.execute(f"SET memory_limit = '{limit}'")
             self.db.execute(f"SET allocator_flush_threshold = '{flush}'")
+            self.db.execute("SET allocator_background_threads = true")
             with suppress(duckdb.Error):  # DuckDB keeps a directory it has
                 self.db.execute(f"SET temp_directory = '{_quote(temp_dir)}'")  # used
 

@@ -20,7 +20,7 @@ from ...api import news as api_news
 from ...errors import CoverageError, InputError
 from .errors import FieldError
 from .fields import IsoDate
-from .render import JSON
+from .render import JSON, Rendered
 from .routes import ERRORS, _error
 from .service import Service
 
@@ -130,7 +130,7 @@ def _timeline_route(router: APIRouter, service: Service) -> None:
         if start and end and end < start:
             raise FieldError(("query", "to"), InputError(f"to {end} is before from {start}"))
 
-        def work() -> list[dict[str, Any]]:
+        def work() -> Rendered:
             with service.file_lock.shared():
                 return service.memo.get(
                     ("timeline", start, end),

@@ -24,7 +24,7 @@ from ...policy import commitments as _commitments
 from ...policy import impact as _impact
 from ...policy import scenarios as _scenarios
 from .errors import FieldError
-from .render import JSON
+from .render import JSON, Rendered
 from .routes import ERRORS
 from .service import Service
 
@@ -91,7 +91,7 @@ def build_router(service: Service) -> APIRouter:
                     raise FieldError(("query", "basis"), exc) from None
                 raise
 
-        def work() -> dict[str, Any]:
+        def work() -> Rendered:
             with service.file_lock.shared():
                 return service.memo.get(
                     ("commitments", agreement, basis, through, prorate, annex_only), compute
@@ -144,15 +144,17 @@ def build_router(service: Service) -> APIRouter:
             except InputError as exc:
                 raise FieldError(("body", "parameters"), exc) from None
 
-        def work() -> dict[str, Any]:
+        def work() -> Rendered:
             with service.file_lock.exclusive():
-                result = service.memo.get(
+                return service.memo.get(
                     ("scenario", request.scenario, tuple((overrides or {}).items()), request.top),
-                    lambda: api_policy.scenario_run(
-                        path, service.store, overrides, None, request.top
-                    ),
+                    lambda: {
+                        **api_policy.scenario_run(
+                            path, service.store, overrides, None, request.top
+                        ),
+                        "file": f"scenarios/{path.name}",
+                    },
                 )
-            return {**result, "file": f"scenarios/{path.name}"}
 
         return JSON(await service.run(work))
 

@@ -35,8 +35,13 @@ def dumps(content: Any) -> bytes:
         ).encode("utf-8")  # fmt: skip
 
 
+class Rendered(bytes):
+    """A body already rendered by ``dumps`` (what the service's memo keeps): ``JSON``
+    sends it as it is."""
+
+
 class JSON(JSONResponse):
     """``application/json`` rendered as the CLI renders ``--json``."""
 
     def render(self, content: Any) -> bytes:
-        return dumps(content)
+        return bytes(content) if isinstance(content, Rendered) else dumps(content)

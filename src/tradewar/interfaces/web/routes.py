@@ -31,7 +31,7 @@ from ...engine.shipment import Shipment, make_shipment
 from ...errors import CoverageError, InputError, TradewarError
 from .errors import ERROR_SCHEMA, FieldError
 from .fields import IsoDate, Number
-from .render import JSON
+from .render import JSON, Rendered
 from .service import Service
 
 try:  # the 2024 engine check (issue 5); the service works without it
@@ -234,7 +234,7 @@ def build_router(service: Service) -> APIRouter:
         norm = field("code", normalize_code, code)
         org = field("origin", normalize_country, origin or PARTNER[importer])
 
-        def work() -> dict[str, Any]:
+        def work() -> Rendered:
             with service.file_lock.shared():
                 return service.memo.get(
                     ("schedule", norm, importer, org),
@@ -245,7 +245,7 @@ def build_router(service: Service) -> APIRouter:
 
     @router.get("/lists", tags=["products"], summary="Every list or round, with dated steps")
     async def lists(importer: Annotated[Importer | None, Query()] = None) -> JSON:
-        def work() -> list[dict[str, Any]]:
+        def work() -> Rendered:
             with service.file_lock.shared():
                 return service.memo.get(
                     ("lists", importer), lambda: api.lists(importer, service.store)
@@ -289,7 +289,7 @@ def build_router(service: Service) -> APIRouter:
         field("weights", series_engine.resolve_weights, importer, weights)
         _check_range(service, importer, start, end)
 
-        def work() -> list[dict[str, Any]]:
+        def work() -> Rendered:
             with service.file_lock.shared():
                 return service.memo.get(
                     ("series", importer, org, start, end, step, weights),
@@ -312,7 +312,7 @@ def build_router(service: Service) -> APIRouter:
         if start and end and end < start:
             raise FieldError(("query", "to"), InputError(f"to {end} is before from {start}"))
 
-        def work() -> list[dict[str, Any]]:
+        def work() -> Rendered:
             with service.file_lock.shared():
                 return service.memo.get(
                     ("collected", start, end),
@@ -332,7 +332,7 @@ def build_router(service: Service) -> APIRouter:
     ) -> JSON:
         field("weights", series_engine.resolve_weights, importer, weights)
 
-        def work() -> dict[str, Any]:
+        def work() -> Rendered:
             with service.file_lock.shared():
                 return service.memo.get(
                     ("coverage", importer, weights),
@@ -361,7 +361,7 @@ def build_router(service: Service) -> APIRouter:
         ) -> JSON:
             field("year", _check_year, year)
 
-            def work() -> dict[str, Any]:
+            def work() -> Rendered:
                 with service.file_lock.shared():
                     return service.memo.get(
                         ("check", year, top),
@@ -378,7 +378,7 @@ def build_router(service: Service) -> APIRouter:
         async def check_lists(year: Annotated[int, Query(ge=1900, le=2100)] = 2024) -> JSON:
             field("year", _check_year, year)
 
-            def work() -> dict[str, Any]:
+            def work() -> Rendered:
                 with service.file_lock.shared():
                     return service.memo.get(
                         ("check-lists", year),
