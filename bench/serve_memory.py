@@ -51,15 +51,35 @@ def memory_mb(pid: int) -> dict[str, float]:
     the sum of each process's peak resident (``VmHWM``)."""
     out = {"VmRSS": 0.0, "VmHWM": 0.0, "Pss": 0.0}
     for proc in [pid, *children(pid)]:
-        try:
-            status = Path(f"/proc/{proc}/status").read_text().splitlines()
-            rollup = Path(f"/proc/{proc}/smaps_rollup").read_text().splitlines()
-        except OSError:
-            continue  # a worker that just ended
-        for line in status + rollup:
-            key, _, value = line.partition(":")
-            if key in out:
-                out[key] += int(value.split()[0]) / 1024
+        mem = memory_mb_of(proc)  # None: a worker that just ended
+        for key, value in (mem or {}).items():
+            out[key] += value
+    return out
+
+
+def by_process(pid: int) -> list[dict[str, float]]:
+    """Each process's resident and proportional memory, MB (the server first)."""
+    out = []
+    for proc in [pid, *children(pid)]:
+        mem = memory_mb_of(proc)
+        if mem is not None:
+            out.append({"pid": proc, "rss_mb": round(mem["VmRSS"], 1),
+                        "pss_mb": round(mem["Pss"], 1)})  # fmt: skip
+    return out
+
+
+def memory_mb_of(proc: int) -> dict[str, float] | None:
+    """One process's ``VmRSS``, ``VmHWM`` and ``Pss``, MB (None once it has ended)."""
+    out = {"VmRSS": 0.0, "VmHWM": 0.0, "Pss": 0.0}
+    try:
+        status = Path(f"/proc/{proc}/status").read_text().splitlines()
+        rollup = Path(f"/proc/{proc}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in status + rollup:
+        key, _, value = line.partition(":")
+        if key in out:
+            out[key] += int(value.split()[0]) / 1024
     return out
 
 
@@ -149,6 +169,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         start = settled_rss(server.pid)
+        start_by_process = by_process(server.pid)
         processes = 1 + len(children(server.pid))
         samples = [{"requests": 0, "rss_mb": round(start, 1)}]
         errors: dict[str, int] = {}
@@ -168,6 +189,7 @@ def main() -> None:
         end = memory_mb(server.pid)
         time.sleep(IDLE_S)  # allocators hand freed memory back after a short decay
         idle = memory_mb(server.pid)
+        idle_by_process = by_process(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -185,6 +207,8 @@ def main() -> None:
         "rss_idle_mb": round(idle["VmRSS"], 1),
         "pss_idle_mb": round(idle["Pss"], 1),
         "rss_peak_mb": round(end["VmHWM"], 1),
+        "start_by_process": start_by_process,
+        "idle_by_process": idle_by_process,
         "ratio_end_to_start": round(end["VmRSS"] / start, 2),
         "target_rss_mb": TARGET_RSS_MB,
         "target_met": idle["VmRSS"] < TARGET_RSS_MB and not errors,
