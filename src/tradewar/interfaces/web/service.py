@@ -45,6 +45,9 @@ T = TypeVar("T")
 # peaked over this (measured: after a dozen day-step series a process held 561 MB with
 # DuckDB's defaults, 361 MB with this and a 512 MB limit)
 DUCKDB_FLUSH = "32MB"
+# a query that ran longer than this has likely filled DuckDB's block cache: the service
+# trims it afterwards (``StoreHandle.trim_buffers``)
+HEAVY_S = 0.05
 log = logging.getLogger("tradewar.web")
 
 
@@ -262,9 +265,12 @@ class Service:
             # the peak memory
             if not self.query_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
                 raise TimeoutError
+            began = time.monotonic()
             try:
                 return fn()
             finally:
+                if time.monotonic() - began > HEAVY_S:
+                    self.engine.store.trim_buffers()  # nothing else queries meanwhile
                 self.query_lock.release()
 
         try:
