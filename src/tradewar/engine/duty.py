@@ -86,9 +86,23 @@ def compute_duty(
         result["content_value"] = s.content_value
     result.update(_money(s, row, warnings))
     warnings += _layer_warnings(s, layers, row)
-    result["precision"] = "hs6-approximation" if row["approx"] else "exact"
+    result["precision"] = _precision(row, layers)
     result["warnings"] = warnings
     return result
+
+
+# layer precisions that make the total itself an estimate, weakest first (a date inferred
+# or a scope from a secondary list says how a layer was placed, not that its rate is not
+# the one in force)
+ESTIMATED = ("reconstructed", "mfn-carried-forward")
+
+
+def _precision(row: dict[str, Any], layers: list[dict[str, Any]]) -> str:
+    """The answer's precision: its weakest part ("exact" only when every part is)."""
+    if row["approx"]:
+        return "hs6-approximation"
+    found = {y["precision"] for y in layers}
+    return next((p for p in ESTIMATED if p in found), "exact")
 
 
 def _layer(s: Shipment, y: dict[str, Any]) -> dict[str, Any]:
