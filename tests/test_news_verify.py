@@ -305,6 +305,10 @@ def test_an_act_on_the_day_a_dated_list_was_made_public(real_store):
                                   date="2019-09-11"), date="2019-09-12")  # fmt: skip
     assert act.verdict == "supported"
     assert any("cn-first-exclusion-lists-2019-09" in e.source for e in act.evidence)
+    # the day the notice of a proposal was published (List 3, announced a week before)
+    notice = _one(real_store, _claim("event", actor="US", action="announcement", verb="published",
+                                     date="2018-07-17"), date="2018-07-18")  # fmt: skip
+    assert any("us-list3-proposed-2018-07" in e.source for e in notice.evidence)
 
 
 def test_a_validity_deadline_known_from_the_announcement(real_store):

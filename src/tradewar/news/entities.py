@@ -120,6 +120,7 @@ class KnownEvent(BaseModel):
     note: str | None = None
     # an announced list that was not (or not yet) a step of the schedule
     announced: dt.date | None = None  # made public on (when ``date`` is when it applies)
+    published: dt.date | None = None  # its notice published on
     importer: str | None = None
     origin: str | None = None
     status: Literal["proposed", "threatened", "announced"] | None = None
@@ -130,6 +131,7 @@ class KnownEvent(BaseModel):
     exclusion: bool = False
     outcome: str | None = None
     superseded: dt.date | None = None  # replaced by a later act published that day
+    date_cue: bool = True  # may the reader infer an article's date from it
 
     @model_validator(mode="after")
     def _check(self) -> KnownEvent:

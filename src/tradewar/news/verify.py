@@ -1513,9 +1513,9 @@ def _dated(rec: Record, action: str | None) -> list[tuple[dt.date, dict[str, Any
 
 
 def _event_points(day: dt.date, e: dict[str, Any]) -> list[dt.date]:
-    """The days an act reported of a curated event can name: its date, its end and the day
-    it was made public."""
-    return [day] + [x for k in ("date_end", "announced") if (x := _day(e.get(k)))]
+    """The days an act reported of a curated event can name: its date, the day it was made
+    public and the day its notice was published."""
+    return [day] + [x for k in ("announced", "published") if (x := _day(e.get(k)))]
 
 
 def verify_event(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim:
