@@ -309,6 +309,13 @@ def test_an_act_on_the_day_a_dated_list_was_made_public(real_store):
     notice = _one(real_store, _claim("event", actor="US", action="announcement", verb="published",
                                      date="2018-07-17"), date="2018-07-18")  # fmt: skip
     assert any("us-list3-proposed-2018-07" in e.source for e in notice.evidence)
+    # inside an event of a week (a visit), not inside a 90-day truce
+    visit = _one(real_store, _claim("event", actor="US", action="agreement", verb="concluded",
+                                    date="2026-05-15"), date="2026-05-16")  # fmt: skip
+    assert any("beijing-visit-2026-05" in e.source for e in visit.evidence)
+    truce = _one(real_store, _claim("event", actor="CN", action="announcement", verb="said",
+                                    date="2019-01-20"), date="2019-01-21")  # fmt: skip
+    assert not any("buenos-aires-truce" in e.source for e in truce.evidence)
 
 
 def test_a_validity_deadline_known_from_the_announcement(real_store):

@@ -50,6 +50,7 @@ FLOW_PARTLY_PP = 0.05
 FLOW_MIRROR_PP = 0.10
 PLEDGE_MATCH = 0.10
 EVENT_DAYS = 3
+SHORT_EVENT_DAYS = 7  # an event this long contains the acts reported of it
 PLANNED_SLIP_DAYS = 30
 VALUE_UNRELATED = 0.5  # further from every announced value: some other figure
 PLAN_WINDOW_DAYS = 90  # a threatened list announced this soon after is the one reported
@@ -1514,8 +1515,13 @@ def _dated(rec: Record, action: str | None) -> list[tuple[dt.date, dict[str, Any
 
 def _event_points(day: dt.date, e: dict[str, Any]) -> list[dt.date]:
     """The days an act reported of a curated event can name: its date, the day it was made
-    public and the day its notice was published."""
-    return [day] + [x for k in ("announced", "published") if (x := _day(e.get(k)))]
+    public, the day its notice was published and, for an event of a week at most (talks, a
+    visit), each of its days."""
+    points = [day] + [x for k in ("announced", "published") if (x := _day(e.get(k)))]
+    end = _day(e.get("date_end"))
+    if end is not None and 0 < (end - day).days <= SHORT_EVENT_DAYS:
+        points += [day + dt.timedelta(days=n) for n in range(1, (end - day).days + 1)]
+    return points
 
 
 def verify_event(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim:
