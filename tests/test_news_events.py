@@ -116,6 +116,24 @@ def test_curated_data_is_valid_and_complete() -> None:
     assert known["kovrig-detention"].date == dt.date(2018, 12, 10)
     assert known["huawei-entity-list"].citation.startswith("84 FR 22961")
     assert all(e.action in ACTIONS and (e.citation or e.source) for e in known.values())
+    # an announced list: what the checker compares, and SECONDARY facts say so
+    proposal = known["us-301-proposed-list-2018-04"]
+    assert proposal.value_usd_bn == 50 and proposal.items == 1333
+    assert proposal.status == "proposed" and not proposal.certain
+    assert not any(e.certain for e in known.values() if "SECONDARY" in (e.source or ""))
+    excl = known["cn-first-exclusion-lists-2019-09"]
+    assert excl.exclusion and sum(excl.item_parts) == excl.items
+    assert excl.announced is not None and excl.announced < excl.date
+
+
+def test_a_curated_list_whose_parts_do_not_add_up_is_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "events.yaml"
+    bad.write_text(
+        "events:\n  - id: x\n    action: announcement\n    title: t\n    date: 2019-01-02\n"
+        "    source: s\n    items: 5\n    item_parts: [1, 2]\n"
+    )
+    with pytest.raises(InputError, match="do not add up"):
+        ent.known_events(bad)
 
 
 def test_a_bad_entity_file_is_a_one_line_error(tmp_path: Path) -> None:
@@ -264,3 +282,22 @@ def test_the_example_articles_give_the_expected_events() -> None:
     ):
         assert expected_key in keys
     assert len(second) <= 10
+
+
+def test_a_start_date_keeps_its_own_year_under_a_perfect_tense_trigger() -> None:
+    text = (
+        "After the court ruling, the White House has made a quick switch to another "
+        "statute, imposing a 10% import surcharge on most goods {} March 3."
+    )
+    # "beginning March 3" starts in two days; "on March 3" after "has made" is past
+    assert one(text.format("beginning"), "2026-03-01").date == "2026-03-03"
+    assert one(text.format("on"), "2026-03-01").date == "2025-03-03"
+
+
+def test_events_kept_out_of_date_inference_give_the_reader_no_anchor() -> None:
+    from tradewar.news import reader
+
+    labels = {a.label for a in reader._anchors()}
+    known = ent.known_events()
+    assert not any(e.title in labels for e in known if not e.date_cue)
+    assert any(e.title in labels for e in known if e.date_cue)

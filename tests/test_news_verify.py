@@ -234,3 +234,92 @@ def test_rate_change_in_the_year_stated(real_store):
     assert _one(real_store, row, "2024-05-15").verdict == "supported"  # 100% from 2024-09-27
     late = row.model_copy(update={"fields": {**row.fields, "effective_year": 2026}})
     assert _one(real_store, late, "2024-05-15").verdict == "partly"
+
+
+# --- announced lists beyond the schedule (issue 13) ------------------------------------
+
+
+def _value(real_store, day: str, text: str = "claim", **fields: object) -> Claim:
+    claim = Claim(kind="goods_value_covered", text=text, start=0, end=1, fields=fields,
+                  confidence=0.9)  # fmt: skip
+    return _one(real_store, claim, date=day)
+
+
+def test_a_proposed_list_supports_the_value_of_a_plan(real_store):
+    plan = _value(real_store, "2018-04-10", importer="US", origin="CN", value_usd=50e9,
+                  status="proposed")  # fmt: skip
+    assert plan.verdict == "supported"
+    assert "us-301-proposed-list-2018-04" in plan.evidence[0].source
+    assert plan.evidence[0].value == 50e9 and "83 FR 14906" in plan.evidence[0].citation
+    # China's list of the next day, for China's side
+    cn = _value(real_store, "2018-04-10", importer="CN", origin="US", value_usd=48e9,
+                status="threatened")  # fmt: skip
+    assert cn.verdict == "supported" and "cn-106-item-list" in cn.evidence[0].source
+    # before the proposal was made public there is nothing to compare with
+    early = _value(real_store, "2018-03-30", importer="US", origin="CN", value_usd=50e9,
+                   status="proposed")  # fmt: skip
+    assert early.verdict == "not_checkable"
+
+
+def test_a_value_reported_as_imposed_when_only_proposed_is_contradicted(real_store):
+    text = "Washington has slapped duties on $50 billion of Chinese goods"
+    c = _value(real_store, "2018-04-20", text, importer="US", origin="CN", value_usd=50e9)
+    assert c.verdict == "contradicted"
+    assert "proposed on 2018-04-03" in c.reason and "2018-07-06" in c.reason
+    # the same words once the lists were in force: the measures decide
+    later = _value(real_store, "2018-09-01", text, importer="US", origin="CN", value_usd=50e9)
+    assert later.verdict == "supported" and "us.s301.list1" in later.evidence[0].statistic
+
+
+def test_a_measure_of_the_schedule_wins_a_tie_with_a_proposal(real_store):
+    c = _value(real_store, "2019-02-20", importer="US", origin="CN", value_usd=200e9,
+               status="announced")  # fmt: skip
+    assert c.verdict == "supported" and "us.s301.list3" in c.evidence[0].source
+
+
+def test_line_counts_of_a_proposed_list(real_store):
+    c = _one(real_store, _claim("goods_value_covered", importer="US", origin="CN", count=1300,
+                                count_noun="tariff lines", list_value_usd=50e9,
+                                status="proposed"), date="2018-04-05")  # fmt: skip
+    assert c.verdict == "supported" and c.evidence[0].value == 1333
+    items = _one(real_store, _claim("goods_value_covered", importer="CN", origin="US", count=106,
+                                    count_noun="products"), date="2018-04-06")  # fmt: skip
+    assert items.verdict == "supported" and "cn-106-item-list" in items.evidence[0].source
+
+
+def test_counts_of_an_exclusion_list_are_exact_and_recent(real_store):
+    def excluded(count: int, day: str) -> Claim:
+        return _one(real_store, _claim("goods_value_covered", importer="CN", origin="US",
+                                       count=count, count_noun="items",
+                                       action="exclusion"), date=day)  # fmt: skip
+
+    assert excluded(16, "2019-09-12").verdict == "supported"  # the whole list
+    assert excluded(4, "2019-09-12").verdict == "supported"  # its second part
+    assert excluded(15, "2019-09-12").verdict == "not_checkable"
+    assert excluded(16, "2019-09-10").verdict == "not_checkable"  # not yet public
+    assert excluded(16, "2020-06-01").verdict == "not_checkable"  # another list, likely
+
+
+def test_an_act_on_the_day_a_dated_list_was_made_public(real_store):
+    act = _one(real_store, _claim("event", actor="CN", action="announcement", verb="released",
+                                  date="2019-09-11"), date="2019-09-12")  # fmt: skip
+    assert act.verdict == "supported"
+    assert any("cn-first-exclusion-lists-2019-09" in e.source for e in act.evidence)
+    # the day the notice of a proposal was published (List 3, announced a week before)
+    notice = _one(real_store, _claim("event", actor="US", action="announcement", verb="published",
+                                     date="2018-07-17"), date="2018-07-18")  # fmt: skip
+    assert any("us-list3-proposed-2018-07" in e.source for e in notice.evidence)
+    # inside an event of a week (a visit), not inside a 90-day truce
+    visit = _one(real_store, _claim("event", actor="US", action="agreement", verb="concluded",
+                                    date="2026-05-15"), date="2026-05-16")  # fmt: skip
+    assert any("beijing-visit-2026-05" in e.source for e in visit.evidence)
+    truce = _one(real_store, _claim("event", actor="CN", action="announcement", verb="said",
+                                    date="2019-01-20"), date="2019-01-21")  # fmt: skip
+    assert not any("buenos-aires-truce" in e.source for e in truce.evidence)
+
+
+def test_a_validity_deadline_known_from_the_announcement(real_store):
+    c = _one(real_store, _claim("deadline", duration_days=365, start_date="2019-09-17"),
+             date="2019-09-12")  # fmt: skip
+    assert c.verdict == "supported"
+    assert any("cn-first-exclusion-lists-2019-09" in e.source for e in c.evidence)

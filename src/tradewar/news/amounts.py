@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SCALE = {
     "trillion": 1e12,
@@ -201,10 +202,8 @@ def _suffix_currency(word: str) -> str:
     return "JPY" if w == "yen" else "INR"
 
 
-def find_money(text: str) -> list[Money]:
-    """Every money amount with a figure in ``text`` (offsets into ``text``), in any
-    currency; only US dollars get a ``value_usd``. A figure without a scale borrows the
-    scale of a range's upper figure ("$16 or $17 billion")."""
+def _find_money(text: str) -> list[Money]:
+    """The reading behind :func:`find_money`."""
     found: list[Money] = []
     for m in _MONEY_RE.finditer(text):
         if m.group("num") is not None:
@@ -245,6 +244,21 @@ def find_money(text: str) -> list[Money]:
     return found
 
 
+@lru_cache(maxsize=4096)
+def _find_money_cached(text: str) -> tuple[Money, ...]:
+    return tuple(_find_money(text))
+
+
+def find_money(text: str) -> list[Money]:
+    """Every money amount with a figure in ``text`` (offsets into ``text``), in any
+    currency; only US dollars get a ``value_usd``. A figure without a scale borrows the
+    scale of a range's upper figure ("$16 or $17 billion").
+
+    Remembered per text (the rules read one sentence several times).
+    """
+    return list(_find_money_cached(text))
+
+
 def parse_money(text: str) -> float | None:
     """The USD value of the first money amount in ``text``, or None."""
     for money in find_money(text):
@@ -253,9 +267,8 @@ def parse_money(text: str) -> float | None:
     return None
 
 
-def find_percents(text: str) -> list[Percent]:
-    """Every percentage in ``text`` as a fraction, with figures that share a unit
-    ("15 and ten percent", "25%, 20%, 10% and 5%", "10-25%") read one by one."""
+def _find_percents(text: str) -> list[Percent]:
+    """The reading behind :func:`find_percents`."""
     out: list[Percent] = []
     for m in _PERCENT_RE.finditer(text):
         points = "point" in m.group("unit").lower()
@@ -273,6 +286,20 @@ def find_percents(text: str) -> list[Percent]:
             continue
         out.append(Percent(m["num"], m.start(), m.start() + len(m["num"]), value, nxt.points))
     return sorted(out, key=lambda p: p.start)
+
+
+@lru_cache(maxsize=4096)
+def _find_percents_cached(text: str) -> tuple[Percent, ...]:
+    return tuple(_find_percents(text))
+
+
+def find_percents(text: str) -> list[Percent]:
+    """Every percentage in ``text`` as a fraction, with figures that share a unit
+    ("15 and ten percent", "25%, 20%, 10% and 5%", "10-25%") read one by one.
+
+    Remembered per text (the rules read one sentence several times).
+    """
+    return list(_find_percents_cached(text))
 
 
 def parse_percent(text: str) -> float | None:
@@ -306,8 +333,8 @@ def find_counts(text: str) -> list[Count]:
     return sorted(out, key=lambda c: c.start)
 
 
-def find_durations(text: str) -> list[Duration]:
-    """Durations such as "90-day", "three-month" (a month counts 30 days, a year 365)."""
+def _find_durations(text: str) -> list[Duration]:
+    """The reading behind :func:`find_durations`."""
     out: list[Duration] = []
     for m in _DURATION_RE.finditer(text):
         raw = m.group("num").lower()
@@ -315,6 +342,19 @@ def find_durations(text: str) -> list[Duration]:
         unit = m.group("unit").lower()
         out.append(Duration(m.group(0), m.start(), m.end(), count * _UNIT_DAYS[unit], unit, count))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _find_durations_cached(text: str) -> tuple[Duration, ...]:
+    return tuple(_find_durations(text))
+
+
+def find_durations(text: str) -> list[Duration]:
+    """Durations such as "90-day", "three-month" (a month counts 30 days, a year 365).
+
+    Remembered per text (the rules read one sentence several times).
+    """
+    return list(_find_durations_cached(text))
 
 
 def direction(text: str) -> int:

@@ -355,11 +355,8 @@ _DATE_FINDERS = (
 )  # fmt: skip
 
 
-def find_dates(text: str) -> list[tuple[int, int, str]]:
-    """Date expressions in ``text`` as (start, end, words), longest first where they
-    overlap: ISO dates, month-days (with or without year), mid/early/late months, months
-    with a year, bare months after a preposition ("in July"), weekdays and relative
-    expressions ("next week", "today"). Resolve each with :func:`resolve`."""
+def _find_dates(text: str) -> list[tuple[int, int, str]]:
+    """The reading behind :func:`find_dates`."""
     found: list[tuple[int, int, str]] = []
 
     def add(s: int, e: int) -> None:
@@ -378,3 +375,19 @@ def find_dates(text: str) -> list[tuple[int, int, str]]:
             continue
         add(m.start("month"), m.end("month"))
     return sorted(found)
+
+
+@lru_cache(maxsize=4096)
+def _find_dates_cached(text: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple(_find_dates(text))
+
+
+def find_dates(text: str) -> list[tuple[int, int, str]]:
+    """Date expressions in ``text`` as (start, end, words), longest first where they
+    overlap: ISO dates, month-days (with or without year), mid/early/late months, months
+    with a year, bare months after a preposition ("in July"), weekdays and relative
+    expressions ("next week", "today"). Resolve each with :func:`resolve`.
+
+    Remembered per text (the rules read one sentence several times).
+    """
+    return list(_find_dates_cached(text))

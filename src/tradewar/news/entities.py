@@ -50,6 +50,8 @@ ACTIONS: tuple[str, ...] = (
     "sanctions",
     "cyber_report",
     "purchase",
+    "announcement",
+    "designation",
 )
 EntityKind = Literal["person", "government", "agency", "company", "organisation"]
 
@@ -116,6 +118,20 @@ class KnownEvent(BaseModel):
     source: str | None = None
     certain: bool = True
     note: str | None = None
+    # an announced list that was not (or not yet) a step of the schedule
+    announced: dt.date | None = None  # made public on (when ``date`` is when it applies)
+    published: dt.date | None = None  # its notice published on
+    importer: str | None = None
+    origin: str | None = None
+    status: Literal["proposed", "threatened", "announced"] | None = None
+    value_usd_bn: float | None = Field(default=None, gt=0)
+    items: int | None = Field(default=None, gt=0)
+    item_parts: list[int] = []
+    item_noun: str | None = None
+    exclusion: bool = False
+    outcome: str | None = None
+    superseded: dt.date | None = None  # replaced by a later act published that day
+    date_cue: bool = True  # may the reader infer an article's date from it
 
     @model_validator(mode="after")
     def _check(self) -> KnownEvent:
@@ -125,6 +141,12 @@ class KnownEvent(BaseModel):
             raise ValueError(f"date_end {self.date_end} is before date {self.date}")
         if not (self.citation or self.source):
             raise ValueError("an event needs a citation or a source note")
+        if self.item_parts and sum(self.item_parts) != self.items:
+            raise ValueError(f"item_parts {self.item_parts} do not add up to items {self.items}")
+        if self.superseded and self.superseded < self.date:
+            raise ValueError(f"superseded {self.superseded} is before date {self.date}")
+        if self.announced and self.announced > self.date:
+            raise ValueError(f"announced {self.announced} is after date {self.date}")
         return self
 
     def to_dict(self) -> dict[str, Any]:

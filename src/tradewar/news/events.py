@@ -992,6 +992,18 @@ def _candidate(
     return cand
 
 
+START_MARKERS = frozenset({"beginning", "starting", "effective"})
+
+
+def _starts(doc: Doc, expr: _DateExpr) -> bool:
+    """Whether the date expression is introduced as a start ("beginning February 24")."""
+    words = set(expr.text.split())
+    i = expr.token_i
+    while i > 0 and doc[i - 1].text in words:
+        i -= 1
+    return i > 0 and doc[i - 1].lower_ in START_MARKERS
+
+
 def _assign_date(cand: _Cand, tok: Token, exprs: list[_DateExpr], ctx: _Ctx) -> None:
     best: tuple[int, _DateExpr] | None = None
     doc = tok.doc
@@ -1003,7 +1015,9 @@ def _assign_date(cand: _Cand, tok: Token, exprs: list[_DateExpr], ctx: _Ctx) -> 
         return
     expr = best[1]
     resolved = expr.resolved
-    if cand.tense is not None:  # re-resolve with the trigger's own tense
+    if cand.tense is not None and not (cand.tense == "past" and _starts(doc, expr)):
+        # re-resolve with the trigger's own tense (not a start date: "has imposed a
+        # surcharge beginning February 24" is in force from the next February 24)
         resolved = _dates.resolve(expr.text, ctx.ref, cand.tense) or resolved  # type: ignore[arg-type]
     reported = _through_reporting(tok, doc[expr.token_i])
     cand.date, cand.date_end = resolved.date, resolved.end

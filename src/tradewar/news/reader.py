@@ -397,6 +397,8 @@ def _anchors() -> list[Anchor]:
         return []
     out = []
     for e in known:
+        if not e.date_cue:
+            continue
         names: list[str] = []
         for ref in e.actors + e.targets:
             ent = index.entities.get(ref)
@@ -434,6 +436,13 @@ def _anchor_cues(sentences: list[str], anchors: list[Anchor]) -> list[tuple[Date
     ("will hold talks") give no bound.
     """
     lows: list[tuple[Date, str]] = []
+    whole = " ".join(sentences)  # an anchor whose names are nowhere cannot match
+    anchors = [
+        a
+        for a in anchors
+        if (not a.place or a.place in whole)
+        and _anchor_res(tuple(a.names), a.keywords)[0].search(whole)
+    ]
     for i, sent in enumerate(sentences):
         context = sent if i == 0 else sentences[i - 1] + " " + sent
         for a in anchors:

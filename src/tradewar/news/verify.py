@@ -50,6 +50,7 @@ FLOW_PARTLY_PP = 0.05
 FLOW_MIRROR_PP = 0.10
 PLEDGE_MATCH = 0.10
 EVENT_DAYS = 3
+SHORT_EVENT_DAYS = 7  # an event this long contains the acts reported of it
 PLANNED_SLIP_DAYS = 30
 VALUE_UNRELATED = 0.5  # further from every announced value: some other figure
 PLAN_WINDOW_DAYS = 90  # a threatened list announced this soon after is the one reported
@@ -880,6 +881,9 @@ def verify_goods_value(claim: Claim, rec: Record, article_day: dt.date | None) -
             if m.announced_usd and m not in candidates and m.known_on(soon)
         ]
         candidates += later
+    listed = _announced_list_value(claim, rec, article_day, value, candidates)
+    if listed is not None:
+        return listed
     if not candidates:
         return _not_checkable(
             claim, "no measure of the schedule with an announced trade value by the article's date"
@@ -984,6 +988,82 @@ def verify_goods_value(claim: Claim, rec: Record, article_day: dt.date | None) -
             "the plan reported is the one that came"
         )
     return claim.model_copy(update={"verdict": verdict, "reason": reason, "evidence": evidence})
+
+
+# an imposition stated as done ("slapped duties on $50 billion"), not a plan
+_IMPOSED = re.compile(
+    r"\b(?:slapped|imposed|levied|(?:has|have|had)\s+(?:put|placed|hit))\b", re.IGNORECASE
+)
+
+
+def _announced_list_value(
+    claim: Claim,
+    rec: Record,
+    article_day: dt.date | None,
+    value: float,
+    measures: list[_Measure],
+) -> Claim | None:
+    """A value against the curated announced lists (a proposal, a threat) when it is
+    nearer to one of them than to every measure of the schedule; None otherwise.
+
+    A value reported as a plan is supported by the list within the value tolerance; one
+    reported as imposed ("slapped duties on") is contradicted when only a proposal had it
+    and no measure of about that value was in force on the article's date."""
+    importer = _country(field_value(claim, "importer"))
+    origin = _country(field_value(claim, "origin"))
+    lists = [
+        e
+        for e in verify_counts.curated_lists(rec, article_day, importer, origin)
+        if e.get("value_usd_bn")
+    ]
+    if not lists:
+        return None
+    best = min(lists, key=lambda e: abs(value / (e["value_usd_bn"] * 1e9) - 1))
+    announced = best["value_usd_bn"] * 1e9
+    dev = value / announced - 1
+    if abs(dev) > VALUE_PARTLY:
+        return None
+    if any(abs(value / (m.announced_usd or 1) - 1) <= abs(dev) for m in measures):
+        return None  # a measure of the schedule fits as well: it is the one meant
+    public = best.get("announced") or best.get("date")
+    ev = _known_evidence(best, f"announced value of {best.get('id')} ({best.get('status')})")
+    ev = ev.model_copy(
+        update={
+            "value": announced,
+            "unit": "USD",
+            "tolerance": VALUE_TOLERANCE,
+            "note": f"claimed {usd(value)}: {dev:+.1%}; {_known_label(best)}"
+            + (f"; {best['outcome']}" if best.get("outcome") else ""),
+        }
+    )
+    status = claim.fields.get("status")
+    in_force = article_day is not None and any(
+        any(r > 0 for r in m.rates_on(article_day))
+        and abs(value / (m.announced_usd or 1) - 1) <= VALUE_PARTLY
+        for m in measures
+    )
+    if (
+        status not in PLANNED_STATUSES
+        and best.get("status") in ("proposed", "threatened")
+        and not in_force
+        and _IMPOSED.search(claim.text)
+    ):
+        return claim.model_copy(
+            update={
+                "verdict": "contradicted",
+                "reason": f"{usd(announced)} was {best.get('status')} on {public}, not imposed "
+                f"by the article's date" + (f"; {best['outcome']}" if best.get("outcome") else ""),
+                "evidence": [ev],
+            }
+        )
+    verdict = _band(abs(dev), VALUE_SUPPORTED, VALUE_PARTLY)
+    reason = None
+    if verdict != "supported":
+        reason = f"{usd(value)} is outside ±{VALUE_SUPPORTED:.0%} of the {usd(announced)} list"
+    if best.get("status") in ("proposed", "threatened"):
+        note = f"{best.get('status')} on {public}, not a step of the schedule"
+        reason = f"{reason}; {note}" if reason else None
+    return claim.model_copy(update={"verdict": verdict, "reason": reason, "evidence": [ev]})
 
 
 def _band(dev: float, supported: float, partly: float) -> Verdict:
@@ -1165,7 +1245,10 @@ def verify_deadline(claim: Claim, rec: Record, article_day: dt.date | None) -> C
     ]
     ending = [e for e in rec.known_events() if _day(e.get("date_end")) == deadline]
     known_then = [
-        e for e in ending if article_day is None or (_day(e.get("date")) or after) <= article_day
+        e
+        for e in ending
+        if article_day is None
+        or (_day(e.get("announced")) or _day(e.get("date")) or after) <= article_day
     ]
     lines: list[str] = []
     for e in ending:
@@ -1430,6 +1513,17 @@ def _dated(rec: Record, action: str | None) -> list[tuple[dt.date, dict[str, Any
     ]
 
 
+def _event_points(day: dt.date, e: dict[str, Any]) -> list[dt.date]:
+    """The days an act reported of a curated event can name: its date, the day it was made
+    public, the day its notice was published and, for an event of a week at most (talks, a
+    visit), each of its days."""
+    points = [day] + [x for k in ("announced", "published") if (x := _day(e.get(k)))]
+    end = _day(e.get("date_end"))
+    if end is not None and 0 < (end - day).days <= SHORT_EVENT_DAYS:
+        points += [day + dt.timedelta(days=n) for n in range(1, (end - day).days + 1)]
+    return points
+
+
 def verify_event(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim:
     """An event against the curated events (same action, dates within 3 days) and, for a
     tariff action, the schedule's steps and announced steps on those dates."""
@@ -1498,7 +1592,7 @@ def verify_reported_action(claim: Claim, rec: Record, article_day: dt.date | Non
     evidence += [
         _known_evidence(e, f"curated event within {EVENT_DAYS} days")
         for d, e in _dated(rec, None)
-        if abs(d - day) <= pad
+        if any(abs(x - day) <= pad for x in _event_points(d, e))
     ]
     evidence += [
         Evidence(
