@@ -271,8 +271,9 @@ def _program_measures(
     mfn_layers: pd.DataFrame,
 ) -> pd.DataFrame:
     """Layers of the measures scoped by a raw list, the HTS footnotes, a chapter 99 note
-    or all goods."""
+    or all goods; ``mfn_layers`` give the per-line rates of ``floor`` steps."""
     frames = []
+    mfn = mfn_layers[mfn_layers.importer == "US"]  # for the rates of ``floor`` steps
     for _path, mfile in files:
         for measure in mfile.measures:
             source = measure.scope.source
@@ -300,7 +301,6 @@ def _program_measures(
                 products["precision"] = "secondary-list"
             products = us_programs.scope_conditions(products, measure)
             rows = _compile_windows(mfile, measure, products, label)
-            mfn = mfn_layers[mfn_layers.importer == "US"]
             frames.append(us_programs.floor_rates(rows, measure, mfn, report))
     if not frames:
         return enforce(pd.DataFrame(columns=list(LAYER_COLUMNS)), LAYER_COLUMNS)
