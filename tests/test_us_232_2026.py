@@ -107,3 +107,23 @@ def test_wood_products(real_store, code, heading, rate):
 def test_cabinet_parts_line_is_conditional(real_store):
     r = duty(real_store, "9403910080", "2025-10-14")
     assert not layer(r, "9903.76.03")["in_total"]
+
+
+def test_annex_ii_products_leave_the_metals_duty(real_store):
+    """Perfume 3303.00.10 (Annex II of Proclamation 11021): metal-content duties to
+    2026-04-05 (not expressible without the content value), none from 2026-04-06."""
+    code = "3303001000"
+    before = duty(real_store, code, "2026-04-05")
+    assert before["total_rate"] is None and layer(before, "9903.81.91") is not None
+    after = duty(real_store, code, "2026-04-06")
+    assert not any(y["authority"] == "Section 232" for y in after["layers"])
+    assert after["total_rate"] == pytest.approx(0.25 + 0.10)  # List 3 and Section 122
+
+
+def test_june_2026_annex_1b_changes(real_store):
+    added = "9403200082"  # PP 11032 Annex IV: into Annex I-B from 2026-06-08
+    assert layer(duty(real_store, added, "2026-06-07"), "9903.82.09") is None
+    assert layer(duty(real_store, added, "2026-06-08"), "9903.82.09")["rate"] == 0.25
+    left = "8708292140"  # 8708.29.21 leaves Annex I-B on 2026-06-08
+    assert layer(duty(real_store, left, "2026-06-07"), "9903.82.09") is not None
+    assert layer(duty(real_store, left, "2026-06-08"), "9903.82.09") is None
