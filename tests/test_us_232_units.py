@@ -61,7 +61,9 @@ def test_scope_condition_outside_chapters_and_ends():
 
 def test_note_list_reads_between_markers(tmp_path: Path, monkeypatch):
     text = "\n".join([
-        "16. (a) text 2026", "(i) Articles of aluminum:", "   7601   7604   7616.99.5160",
+        "16. (a) text 2026", "(i) Articles of aluminum:",
+        "   Proclamation 10925 of April 29, 2025, heading 9903.94.05:",
+        "   7601   7604   7616.99.5160",
         "Harmonized Tariff Schedule of the United States Revision 6 (2026)", "99 - III - 64",
         "   7308.20.0035  9903.82.02", "(ii) Next list:", "   8401.40.00",
     ])  # fmt: skip
@@ -69,4 +71,4 @@ def test_note_list_reads_between_markers(tmp_path: Path, monkeypatch):
     us_notes._lines.cache_clear()
     found = us_notes.note_list(tmp_path, "(i) Articles of aluminum:", "(ii) Next", file="n.txt")
     assert found.code.tolist() == ["7601", "7604", "7616995160", "7308200035"]
-    assert found.source_row.tolist() == [3, 3, 3, 6]
+    assert found.source_row.tolist() == [4, 4, 4, 7]

@@ -100,7 +100,8 @@ def note_list(raw: Path, start: str, end: str, file: str = CH99_NOTES) -> pd.Dat
     the next line holding ``end`` (e.g. U.S. note 16(c)(vi)-(viii), note 37(b)).
 
     Columns: code (digits), source_row (the text line, as ``grep -n`` counts). Page
-    headers and compiler's notes are skipped; chapter 99 numbers are left out.
+    headers and compiler's notes are skipped; chapter 99 numbers are left out; a bare
+    four-digit heading counts only on a line without words (not the year of a date).
     """
     lines = _lines(raw / file)
     first = next((i for i, t in enumerate(lines) if start in t), None)
@@ -114,7 +115,7 @@ def note_list(raw: Path, start: str, end: str, file: str = CH99_NOTES) -> pd.Dat
         for i in range(first + 1, last)
         if not _PAGE_LINE.search(lines[i])
         for code in _LIST_CODE.findall(lines[i])
-        if not code.startswith("99")
+        if not code.startswith("99") and ("." in code or not re.search(r"[A-Za-z]", lines[i]))
     ]
     if not rows:
         raise SourceError(f"{file}: no HTS numbers between {start!r} and {end!r}")
