@@ -210,8 +210,8 @@ def test_section_232_steps_and_non_stacking(real_store):
     plate = "7208101500"
     assert total(real_store, plate, "2025-06-03") == pytest.approx(0.25 + 0.25 + 0.20)
     assert total(real_store, plate, "2025-06-04") == pytest.approx(0.50 + 0.25 + 0.20)
-    # the 2026 metals annexes are not modelled: unknown, never carried forward
-    assert total(real_store, plate, "2026-04-06") is None
+    # from 2026-04-06 the metals annex tiers (section_232_2026.yaml): Annex I-A, 50%
+    assert total(real_store, plate, "2026-04-06") == pytest.approx(0.50 + 0.25)
     ev = duty(real_store, "8703800020", "2025-06-01")
     assert "9903.94.01" in headings(ev) and ev["total_rate"] == pytest.approx(1.475)
     bumper = duty(real_store, "8708103020", "2025-06-01")  # auto part, also steel derivative

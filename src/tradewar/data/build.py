@@ -96,7 +96,7 @@ def build_store(
     s232_layers = _scoped_measures(files, us_lines, report, authored)
 
     say("US programs 2024-2026 (IEEPA, Section 122, 301 review, exclusions, 232 scopes)")
-    program_layers = _program_measures(raw, files, us_lines, report, authored)
+    program_layers = _program_measures(raw, files, us_lines, report, authored, mfn_layers)
 
     layers = enforce(
         pd.concat(
@@ -259,7 +259,7 @@ def _scoped_measures(
     return pd.concat(frames, ignore_index=True)
 
 
-PROGRAM_SOURCES = ("us_all_products", "csv", "hts_footnotes", "us_note")
+PROGRAM_SOURCES = ("us_all_products", "csv", "hts_footnotes", "us_note", "us_note_list")
 
 
 def _program_measures(
@@ -268,10 +268,12 @@ def _program_measures(
     us_lines: pd.DataFrame,
     report: ValidationReport,
     authored: Path,
+    mfn_layers: pd.DataFrame,
 ) -> pd.DataFrame:
     """Layers of the measures scoped by a raw list, the HTS footnotes, a chapter 99 note
-    or all goods."""
+    or all goods; ``mfn_layers`` give the per-line rates of ``floor`` steps."""
     frames = []
+    mfn = mfn_layers[mfn_layers.importer == "US"]  # for the rates of ``floor`` steps
     for _path, mfile in files:
         for measure in mfile.measures:
             source = measure.scope.source
@@ -286,6 +288,10 @@ def _program_measures(
             elif source == "us_note":
                 products = us_programs.note_products(raw, measure, report)
                 label = f"U.S. note 20({measure.scope.us_note}) to chapter 99"
+            elif source == "us_note_list":
+                products = us_programs.note_list_products(raw, measure, report)
+                label = f"U.S. note {measure.scope.us_note} to chapter 99"
+                _check_codes(products, us_lines, measure, report)
             else:
                 products = us_programs.footnote_products(raw, authored, measure, report)
                 label = "HTS JSON footnotes"
@@ -293,10 +299,24 @@ def _program_measures(
                 raise SourceError(f"{measure.id}: no products in its scope ({label})")
             if measure.scope.secondary:
                 products["precision"] = "secondary-list"
-            frames.append(_compile_windows(mfile, measure, products, label))
+            products = us_programs.scope_conditions(products, measure)
+            rows = _compile_windows(mfile, measure, products, label)
+            frames.append(us_programs.floor_rates(rows, measure, mfn, report))
     if not frames:
         return enforce(pd.DataFrame(columns=list(LAYER_COLUMNS)), LAYER_COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+def _check_codes(
+    products: pd.DataFrame, us_lines: pd.DataFrame, measure: Measure, report: ValidationReport
+) -> None:
+    """Warn about listed codes that match no HTS line loaded."""
+    known = pd.Series(us_lines.loc[us_lines.importer == "US", "code"].unique())
+    prefixes = {k[:n] for k in known for n in (4, 6, 8, 10) if len(k) >= n}
+    for row in products.itertuples():
+        if row.code not in prefixes:
+            report.warn(str(row.source), row.source_row, row.code,
+                        f"{measure.id}: listed code matches no HTS line loaded")  # fmt: skip
 
 
 def _compile_windows(

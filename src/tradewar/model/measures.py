@@ -22,8 +22,10 @@ from ..errors import SourceError
 Authority = Literal["MFN", "Section 301", "Section 232", "Retaliation", "IEEPA", "Section 122"]
 # ad_valorem: a share of the customs value; content_value: a share of the value of a
 # content (copper, metal) that the shipment must state; claim: shown, applied only
-# when the importer claims the heading (a Section 301 exclusion)
-RateKind = Literal["ad_valorem", "content_value", "claim"]
+# when the importer claims the heading (a Section 301 exclusion); floor: the additional
+# duty that brings the column 1 rate up to ``rate`` (0 at or above it), set per line
+# from the MFN layers at build time (unknown where the column 1 rate is not ad valorem)
+RateKind = Literal["ad_valorem", "content_value", "claim", "floor"]
 
 
 class Reference(BaseModel):
@@ -49,6 +51,8 @@ class Step(BaseModel):
     # rate is unknown from that date (never carried forward, never 0)
     status: Literal["in_force", "suspended", "pending", "not_modelled"] = "in_force"
     kind: RateKind = "ad_valorem"
+    # with kind 'floor': the heading of the lines whose column 1 rate already reaches it
+    heading_at_floor: str | None = None
     citation: str
     references: list[Reference] = []
     note: str | None = None
@@ -65,6 +69,8 @@ class Step(BaseModel):
             raise ValueError(f"rate {self.rate} is not a fraction (0.25 means 25%)")
         if self.rate is None and self.rate_column is None and self.status != "not_modelled":
             raise ValueError("a step needs a rate or a rate_column")
+        if self.kind == "floor" and self.rate is None:
+            raise ValueError("a floor step needs its rate (the total it brings lines up to)")
         if self.precision == "reconstructed" and not self.method:
             raise ValueError("a reconstructed step needs its method")
         return self
@@ -109,7 +115,10 @@ class Scope(BaseModel):
     # source 'hts_footnotes': HTS lines whose footnotes name one of ``headings`` in
     # the JSON revision ``revision``; source 'us_all_products': every HTS heading of
     # chapters 01-97 (the measure covers all goods of the origin); source 'us_note':
-    # the products U.S. note 20(``us_note``) of chapter 99 enumerates (301 exclusions)
+    # the products U.S. note 20(``us_note``) of chapter 99 enumerates (301 exclusions);
+    # source 'us_note_list': the HTS numbers a chapter 99 U.S. note lists between the
+    # line holding ``list_start`` and the next holding ``list_end`` (``us_note`` names
+    # the subdivision, e.g. '16(c)(vi)-(viii)')
     file: str | None = None
     code_column: str | None = None
     from_column: str | None = None
@@ -117,6 +126,14 @@ class Scope(BaseModel):
     where: dict[str, str] = {}
     revision: str | None = None
     us_note: str | None = None
+    list_start: str | None = None
+    list_end: str | None = None
+    # a condition the code alone cannot settle, on every listed code except those of
+    # ``unconditional_chapters`` (e.g. the 15% metal weight rule outside chapters 72-76)
+    condition: str | None = None
+    unconditional_chapters: list[str] = []
+    # a listed code a later instrument took off the list: its rows end on that date
+    ends: dict[str, dt.date] = {}
     # a listed code that the instrument covers only in part: replaced by these codes
     narrow: dict[str, list[str]] = {}
     secondary: str | None = None  # set when the list is not an official text

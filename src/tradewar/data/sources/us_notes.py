@@ -89,3 +89,34 @@ def note_items(raw: Path, note: str, file: str = CH99_NOTES) -> pd.DataFrame:
     if not out:
         raise SourceError(f"{file}: U.S. note 20({note}) lists no products")
     return pd.DataFrame(out)
+
+
+_LIST_CODE = re.compile(r"(?<![\d.])(\d{4}(?:\.\d{2}(?:\.\d{2}(?:\d{2})?)?)?)(?![\d.])")
+_PAGE_LINE = re.compile(r"Harmonized Tariff Schedule|99 - III - \d+|^\s*XXII\s*$|Compiler's note")
+
+
+def note_list(raw: Path, start: str, end: str, file: str = CH99_NOTES) -> pd.DataFrame:
+    """The HTS numbers a U.S. note lists between the first line holding ``start`` and
+    the next line holding ``end`` (e.g. U.S. note 16(c)(vi)-(viii), note 37(b)).
+
+    Columns: code (digits), source_row (the text line, as ``grep -n`` counts). Page
+    headers and compiler's notes are skipped; chapter 99 numbers are left out; a bare
+    four-digit heading counts only on a line without words (not the year of a date).
+    """
+    lines = _lines(raw / file)
+    first = next((i for i, t in enumerate(lines) if start in t), None)
+    if first is None:
+        raise SourceError(f"{file}: list start {start!r} not found")
+    last = next((i for i in range(first + 1, len(lines)) if end in lines[i]), None)
+    if last is None:
+        raise SourceError(f"{file}: list end {end!r} not found after {start!r}")
+    rows = [
+        {"code": code.replace(".", ""), "source_row": i + 1}
+        for i in range(first + 1, last)
+        if not _PAGE_LINE.search(lines[i])
+        for code in _LIST_CODE.findall(lines[i])
+        if not code.startswith("99") and ("." in code or not re.search(r"[A-Za-z]", lines[i]))
+    ]
+    if not rows:
+        raise SourceError(f"{file}: no HTS numbers between {start!r} and {end!r}")
+    return pd.DataFrame(rows).drop_duplicates("code").reset_index(drop=True)

@@ -9,7 +9,12 @@ Three scope sources besides the 2020 USITC list (``us_301``) and hand-written ra
 * ``hts_footnotes``: the lines whose footnotes in one official HTS JSON revision
   name one of the measure's ``headings`` ("See 9903.91.03.");
 * ``us_note``: the products a U.S. note to chapter 99 enumerates (the Section 301
-  exclusion notes 20(ttt), (uuu), ...; :mod:`.us_notes`).
+  exclusion notes 20(ttt), (uuu), ...; :mod:`.us_notes`);
+* ``us_note_list``: the HTS numbers a U.S. note lists between two lines (the Section
+  232 annexes of note 16(c), the wood products of note 37, the vehicles of note 38).
+
+A ``floor`` step (the 15% of the 2026 metals Annex III) gets its rate per line from the
+MFN layers (:func:`floor_rates`).
 
 A measure with ``replaces`` takes the place of another measure of its override
 group on its products and dates (:func:`supersede`): the four-year-review headings
@@ -31,7 +36,7 @@ from ...errors import SourceError
 from ...model.measures import Measure
 from ..report import ValidationReport
 from .us_hts import load_revisions, read_hts_json
-from .us_notes import CH99_NOTES, note_items
+from .us_notes import CH99_NOTES, note_items, note_list
 
 OPEN = dt.date.max
 # the note of a base row copied onto a line that another measure replaces at other dates
@@ -170,6 +175,87 @@ def note_products(raw: Path, measure: Measure, report: ValidationReport) -> pd.D
             text = f"only the product described in U.S. note {refs}: {_short(first.text)}"
         rows.append({"code": code, "source_row": int(first.source_row), "note": text})
     return pd.DataFrame(rows).assign(source=CH99_NOTES)
+
+
+def note_list_products(raw: Path, measure: Measure, report: ValidationReport) -> pd.DataFrame:
+    """The codes a U.S. note lists between ``list_start`` and ``list_end``."""
+    scope = measure.scope
+    if not scope.list_start or not scope.list_end:
+        raise SourceError(f"{measure.id}: a us_note_list scope needs list_start and list_end")
+    items = note_list(raw, scope.list_start, scope.list_end)
+    report.read(CH99_NOTES, len(items), len(items))
+    return items.assign(source=CH99_NOTES)
+
+
+def scope_conditions(products: pd.DataFrame, measure: Measure) -> pd.DataFrame:
+    """Add the scope's ``condition`` (outside ``unconditional_chapters``) and the end
+    dates of codes a later instrument took off the list (``ends``)."""
+    scope = measure.scope
+    out = products
+    if scope.conditional:
+        out = out.assign(condition=out.code.map(scope.conditional))
+    if scope.condition:
+        text = " ".join(scope.condition.split())
+        free = tuple(scope.unconditional_chapters)
+        out = out.assign(condition=[None if free and c.startswith(free) else text
+                                    for c in out.code])  # fmt: skip
+    if scope.ends:
+        if "product_from" not in out:
+            out = out.assign(product_from=None)
+        ends = out.code.map(scope.ends)
+        if "product_until" in out:
+            ends = ends.fillna(out["product_until"])
+        out = out.assign(product_until=ends.astype(object).where(ends.notna(), None))
+    return out
+
+
+def floor_rates(
+    rows: pd.DataFrame, measure: Measure, mfn: pd.DataFrame, report: ValidationReport
+) -> pd.DataFrame:
+    """Rows of a ``floor`` step, cut at the MFN steps of their line and rated.
+
+    The additional duty is the floor less the column 1 rate of the line (its HTS8),
+    never below 0; at 0 the row takes the step's ``heading_at_floor``. Where the
+    column 1 rate is not ad valorem (specific, compound) its ad valorem equivalent is
+    not in the data, so the rate is unknown.
+    """
+    is_floor = rows.rate_kind == "floor"
+    if not is_floor.any():
+        return rows
+    by_code = {c: g for c, g in mfn.groupby("code", sort=False)}
+    steps = [s for s in measure.steps if s.kind == "floor"]
+    out: list[dict] = []
+    for row in rows[is_floor].to_dict("records"):
+        step = next(s for s in reversed(steps) if s.valid_from <= row["valid_from"])
+        floor = float(row["rate"])
+        hts8 = row["code"][:8]
+        runs = by_code.get(hts8)
+        if runs is None:
+            report.warn(CH99_NOTES, row.get("source_row"), row["code"],
+                        f"{measure.id}: no MFN rate for this line: floor rate unknown")  # fmt: skip
+            out.append({**row, "rate": None, "rate_kind": "unknown",
+                        "rate_text": "rate not given in source: no column 1 rate"})  # fmt: skip
+            continue
+        start, end = row["valid_from"], _end(row["valid_until"])
+        for m in runs.itertuples():
+            lo, hi = max(start, m.valid_from), min(end, _end(m.valid_until))
+            if lo >= hi:
+                continue
+            piece = {**row, "valid_from": lo, "valid_until": None if hi == OPEN else hi}
+            if m.rate_kind != "ad_valorem" or pd.isna(m.rate):
+                piece.update(rate=None, rate_kind="unknown", rate_text=(
+                    f"{floor:.0%} less the column 1 rate {m.rate_text!r}: its ad valorem "
+                    "equivalent is not in the data, so the rate is unknown"))  # fmt: skip
+            else:
+                rate = round(max(0.0, floor - float(m.rate)), 9)
+                piece.update(rate=rate, rate_kind="ad_valorem", rate_text=(
+                    f"+{rate * 100:g}% ({floor * 100:g}% less the column 1 rate "
+                    f"{float(m.rate) * 100:g}%)"))  # fmt: skip
+                if rate == 0 and step.heading_at_floor:
+                    piece["heading"] = step.heading_at_floor
+            out.append(piece)
+    rated = pd.DataFrame(out, columns=rows.columns)
+    return pd.concat([rows[~is_floor], rated], ignore_index=True)
 
 
 def _roman(n: int) -> str:
