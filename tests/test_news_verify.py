@@ -76,6 +76,17 @@ def test_tariff_rate_levels(real_store):
     assert "us.s301.list3" in ok.as_of_article.summary
     never = _one(real_store, _claim("tariff_rate", importer="US", origin="CN", rate=0.30))
     assert never.verdict == "contradicted"
+    assert 0.3 not in never.evidence[0].value  # the rates steps put in force
+
+
+def test_a_rate_only_announced_is_not_applied(real_store):
+    """30% on US wood furniture was announced in 2025 (postponed to 2027), never in force:
+    a 2019 article's 30% is not "partly" because of it; a 2026 one's is partly, pending."""
+    claim = _claim("tariff_rate", importer="US", origin="CN", rate=0.30)
+    assert _one(real_store, claim, date="2019-02-20").verdict == "contradicted"
+    later = _one(real_store, claim, date="2026-03-01")
+    assert later.verdict == "partly" and "announced" in later.reason
+    assert "applied" not in later.reason
 
 
 def test_goods_value_inside_and_outside_tolerance(real_store):

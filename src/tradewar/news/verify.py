@@ -276,8 +276,21 @@ class _Measure:
         return [r for s in self.active(day) for r in _rates(s["rate"])]
 
     def all_rates(self) -> list[float]:
-        rates = [r for s in self.steps for r in _rates(s["rate"])]
-        return rates + [r for h in self.history for r in _rates(h.get("rate"))]
+        """Every rate of a step or of an announcement in the measure's history."""
+        return self.step_rates() + [r for h in self.history for r in _rates(h.get("rate"))]
+
+    def step_rates(self) -> list[float]:
+        """The rates the measure's steps put in force (announcements not included)."""
+        return [r for s in self.steps for r in _rates(s["rate"])]
+
+    def announced_by(self, day: dt.date, rate: float) -> dict[str, Any] | None:
+        """The first announcement in the history with ``rate`` made on or before ``day``."""
+        for h in self.history:
+            if (_day(h.get("announced")) or dt.date.max) <= day and _has_rate(
+                _rates(h.get("rate")), rate
+            ):
+                return h
+        return None
 
     def first_step(self, rate: float | None = None) -> dict[str, Any] | None:
         """The earliest step (with ``rate``, if given) that put a rate above 0 in force."""
@@ -825,7 +838,21 @@ def verify_rate(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim
                 "evidence": ev,
             }
         )
-    ever = [m for m in candidates if _has_rate(m.all_rates(), rate)]
+    # a rate some step put in force (before or after the day); a rate only announced
+    # counts where it was announced by the day, and is said to be announced, not applied
+    ever = [m for m in candidates if _has_rate(m.step_rates(), rate)]
+    announced = [(m, h) for m in candidates if (h := m.announced_by(day, rate))]
+    if not ever and announced:
+        ev = [_history_evidence(m, h, f"{m.id}: announced, never in force") for m, h in announced]
+        h = announced[0][1]
+        return claim.model_copy(
+            update={
+                "verdict": "partly",
+                "reason": f"{pct(rate)} was announced on {h.get('announced')} "
+                f"(from {h.get('planned_from')}) but never in force",
+                "evidence": ev[:4],
+            }
+        )
     if ever:
         ev = [
             _step_evidence(m, s, f"{m.id}: step with {pct(rate)}")
@@ -849,7 +876,7 @@ def verify_rate(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim
             "evidence": [
                 Evidence(
                     statistic="additional rates in the schedule",
-                    value=sorted({round(r, 4) for m in candidates for r in m.all_rates()}),
+                    value=sorted({round(r, 4) for m in candidates for r in m.step_rates()}),
                     unit="fraction",
                     source="store table measures (engine.lists.measure_lists)",
                     tolerance=RATE_TOLERANCE,
