@@ -1079,6 +1079,7 @@ _EVENT_RE = re.compile(
     r"published|released|signed|announced)\s+(?:on\s+)?(?=[A-Z][a-z]+\.?\s+\d)",
 )
 EVENT_VERB_RE = re.compile(r"\b(?:" + "|".join(EVENT_VERBS) + r")\b", re.I)
+_SAID_WOULD = re.compile(r"\bsaid\s+it\s+would\s+(?:stop|halt|suspend|impose|retaliate)\b")
 _EVENT_BLOCK = re.compile(
     r"\b(?:[Ii]f|[Ww]hether|[Uu]nless|[Cc]ould|[Mm]ight|may)\b"
 )  # not "May 14"
@@ -1091,6 +1092,8 @@ def event_claims(sent: Sentence, ref: str | None) -> list[Claim]:
     Hypotheticals ("if", "could") are skipped."""
     text = sent.text
     out: list[Claim] = []
+    if not (EVENT_VERB_RE.search(text) or _SAID_WOULD.search(text)):
+        return out  # every branch of the pattern needs one of these verbs
     for m in _EVENT_RE.finditer(text):
         verb = (m["verb"] or m["verb2"] or m["verb3"] or "").lower()
         name = "actor" if m["actor"] else "actor2" if m["actor2"] else "actor3"

@@ -296,6 +296,7 @@ def extract_events(
     future_dates: list[tuple[int, int, _DateExpr]] = []  # (story, sentence no, expr)
     sent_no = 0
     for offset, doc, doc_story in _pairs(article, docs):
+        positions = _trigger_positions(doc)
         for sent in doc.sents:
             for lo, hi in _pieces(sent):
                 story = _story_of(article, offset + doc[lo].idx, doc_story)
@@ -313,7 +314,7 @@ def extract_events(
                 ]
                 ctx = _Ctx(article, index, offset, piece, sent_links, links, governments, ref)
                 per_action: dict[str, _Cand] = {}
-                for tok, action in _triggers(ctx):
+                for tok, action in _triggers(ctx, positions):
                     c = _candidate(ctx, tok, action, exprs, story, sent_no)
                     other = per_action.get(action)
                     # one event per action and sentence ("a call ... to plan meetings"),
@@ -526,13 +527,28 @@ def _through_reporting(a: Token, b: Token) -> bool:
 # --- triggers ---------------------------------------------------------------------------
 
 
-def _triggers(ctx: _Ctx) -> list[tuple[Token, str]]:
+def _trigger_positions(doc: Doc) -> list[int]:
+    """Indices of the tokens of ``doc`` that may trigger an event (their lower-case form
+    a trigger word, or their lemma a trigger verb), read from the token arrays."""
+    from spacy.attrs import LEMMA, LOWER
+
+    strings = doc.vocab.strings
+    lowers = {strings.add(w) for w in TRIGGER_WORDS}
+    lemmas = {strings.add(w) for w in VERB_TRIGGERS}
+    return [
+        i
+        for i, (low, lemma) in enumerate(doc.to_array([LOWER, LEMMA]).tolist())
+        if low in lowers or lemma in lemmas
+    ]
+
+
+def _triggers(ctx: _Ctx, positions: list[int]) -> list[tuple[Token, str]]:
     out: list[tuple[Token, str]] = []
     text = ctx.piece.text
-    for tok in ctx.piece:
+    doc, lo, hi = ctx.piece.doc, ctx.piece.start, ctx.piece.end
+    for i in positions[bisect.bisect_left(positions, lo) : bisect.bisect_left(positions, hi)]:
+        tok = doc[i]
         low = tok.lower_
-        if low not in TRIGGER_WORDS and tok.lemma_ not in VERB_TRIGGERS:
-            continue
         action: str | None = None
         if tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB"):
             action = _verb_action(tok, text)
@@ -1138,7 +1154,9 @@ def _combine(a: _Cand, b: _Cand, index: EntityIndex) -> _Cand:
         first.target_text if first.target_ids else (second.target_text or first.target_text)
     )
     if merged.action in SYMMETRIC:
-        extra = [i for i in second.ids if i not in merged.ids]
+        extra = list(  # in mention order (a set's order varies between runs)
+            dict.fromkeys(i for i in (*second.actor_ids, *second.target_ids) if i not in merged.ids)
+        )
         merged.target_ids = merged.target_ids + extra
     merged.links = first.links + [x for x in second.links if x not in first.links]
     dated = [c for c in (first, second) if c.date]

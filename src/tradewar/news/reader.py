@@ -46,6 +46,7 @@ _FOOTER_RE = re.compile(
 _PHOTO_RE = re.compile(r"\((?:right|left|center|centre|L|R|C|front|back|second from \w+)\)")
 _SENT_END_RE = re.compile(r"[.!?][\"”’)]?\s*$")
 _WORD_RE = re.compile(r"[A-Za-z]{2,}")
+_BINARY_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x80-\x9f\ufffd]")
 
 
 def _decode(data: bytes | str) -> str:
@@ -67,9 +68,8 @@ def _decode(data: bytes | str) -> str:
     if "\x00" in text[:1_000_000]:
         raise InputError("input looks binary (NUL bytes): give plain text or HTML")
     sample = text[:200_000]
-    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
-    odd = sum(1 for ch in sample if ch == "\ufffd" or 0x80 <= ord(ch) < 0xA0)
-    if (control + odd) > 0.02 * len(sample):
+    # control characters (not tab, line or form feed, carriage return), C1 codes, U+FFFD
+    if len(_BINARY_RE.findall(sample)) > 0.02 * len(sample):
         raise InputError("input looks binary (control characters): give plain text or HTML")
     return text
 
