@@ -19,6 +19,7 @@ from . import amounts as _amounts
 from . import clauses as _clauses
 from . import dates as _dates
 from .nlp import offset as _offset
+from .nlp import span_text
 from .nlp import story as _story
 from .schema import Article, Claim, Span
 
@@ -91,7 +92,7 @@ class _Sentence:
 
     def __init__(self, sent: Any, base: int, story: int) -> None:
         self.span = sent
-        self.text: str = sent.text
+        self.text: str = span_text(sent)
         self.start = base + sent.start_char
         self.end = self.start + len(self.text)
         self.story = story

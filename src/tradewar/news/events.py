@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import dates as _dates
 from .entities import ACTIONS, EntityIndex, entity_index
+from .nlp import span_text
 from .schema import Article, EntityLink, Event
 
 if TYPE_CHECKING:
@@ -326,7 +327,7 @@ def extract_events(
                         cands[cands.index(other)] = c
                         per_action[action] = c
                 for e in exprs:
-                    if _dates.tense(piece.text) == "future":
+                    if _dates.tense(span_text(piece)) == "future":
                         future_dates.append((story, sent_no, e))
                 sent_no += 1
     for c in cands:
@@ -429,6 +430,9 @@ def _pairs(
 def _pieces(sent: Span) -> list[tuple[int, int]]:
     """Token ranges of a sentence cut at line breaks (headlines and captions run into
     sentences when a page has no full stops)."""
+    text = span_text(sent)
+    if "\n" not in text:  # one piece (the common case), unless it is all space
+        return [(sent.start, sent.end)] if text.strip() else []
     out = []
     lo = sent.start
     for tok in sent:
@@ -480,7 +484,7 @@ def _date_exprs(piece: Span, offset: int, ref: dt.date | None) -> list[_DateExpr
 def _window(piece: Span, ent: Span) -> str:
     doc = piece.doc
     lo = max(piece.start, ent.start - 6)
-    return doc[lo : min(piece.end, ent.end + 2)].text
+    return span_text(doc[lo : min(piece.end, ent.end + 2)])
 
 
 CLAUSES = frozenset({"advcl", "ccomp", "relcl", "acl", "xcomp", "conj", "parataxis"})
@@ -532,9 +536,7 @@ def _trigger_positions(doc: Doc) -> list[int]:
     a trigger word, or their lemma a trigger verb), read from the token arrays."""
     from spacy.attrs import LEMMA, LOWER
 
-    strings = doc.vocab.strings
-    lowers = {strings.add(w) for w in TRIGGER_WORDS}
-    lemmas = {strings.add(w) for w in VERB_TRIGGERS}
+    lowers, lemmas = _trigger_hashes(doc.vocab.strings)
     return [
         i
         for i, (low, lemma) in enumerate(doc.to_array([LOWER, LEMMA]).tolist())
@@ -542,9 +544,23 @@ def _trigger_positions(doc: Doc) -> list[int]:
     ]
 
 
+_HASHES: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+
+
+def _trigger_hashes(strings: Any) -> tuple[frozenset[int], frozenset[int]]:
+    """The string hashes of the trigger words and verbs, per string store."""
+    key = id(strings)
+    if key not in _HASHES:
+        _HASHES[key] = (
+            frozenset(strings.add(w) for w in TRIGGER_WORDS),
+            frozenset(strings.add(w) for w in VERB_TRIGGERS),
+        )
+    return _HASHES[key]
+
+
 def _triggers(ctx: _Ctx, positions: list[int]) -> list[tuple[Token, str]]:
     out: list[tuple[Token, str]] = []
-    text = ctx.piece.text
+    text = span_text(ctx.piece)
     doc, lo, hi = ctx.piece.doc, ctx.piece.start, ctx.piece.end
     for i in positions[bisect.bisect_left(positions, lo) : bisect.bisect_left(positions, hi)]:
         tok = doc[i]
@@ -803,7 +819,7 @@ def _np_text(h: Token) -> str:
     if not keep:
         return h.text
     lo, hi = keep[0].i, keep[-1].i + 1
-    return h.doc[lo:hi].text.strip(" ,")
+    return span_text(h.doc[lo:hi]).strip(" ,")
 
 
 def _in_clause(t: Token, h: Token) -> bool:
@@ -997,7 +1013,7 @@ def _candidate(
         for x in ctx.links
         if x.entity_id in set(cand.actor_ids) | set(cand.target_ids) or x.entity_id in place_ids
     ]
-    if (m := DURATION.search(piece.text)) and action == "truce":
+    if (m := DURATION.search(span_text(piece))) and action == "truce":
         unit = {"day": 1, "week": 7, "month": 30}[m.group(2).lower()]
         cand.duration_days = int(m.group(1)) * unit
     _assign_date(cand, tok, exprs, ctx)

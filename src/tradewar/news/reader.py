@@ -449,10 +449,8 @@ def _anchor_cues(sentences: list[str], anchors: list[Anchor]) -> list[tuple[Date
             if a.place and a.place not in sent:
                 continue
             names, keywords = _anchor_res(tuple(a.names), a.keywords)
-            if not names.search(context):
-                continue
-            m = keywords.search(sent)
-            if not m:
+            m = keywords.search(sent)  # first: it is rarer than a name, and one sentence
+            if not m or not names.search(context):
                 continue
             near = sent[max(0, m.start() - 40) : m.end() + 40]
             first, last = Date.fromisoformat(a.date), Date.fromisoformat(a.end)
