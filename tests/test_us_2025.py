@@ -165,6 +165,11 @@ def test_store_layers_all_cited_and_coverage_end(real_store):
             "SELECT observed, ok FROM checks WHERE name = 'layers_without_citation'"
         ).fetchone()
         assert check == ("0", True) or check[0] in (0, "0")
+        # no measure has two steps in force on one code at once
+        overlaps = con.execute(
+            "SELECT observed, ok FROM checks WHERE name = 'layer_interval_overlaps'"
+        ).fetchone()
+        assert overlaps[1] and overlaps[0] in (0, "0"), overlaps
     finally:
         con.close()
     lists = api.lists("US", store=real_store)

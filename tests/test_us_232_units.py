@@ -72,3 +72,45 @@ def test_note_list_reads_between_markers(tmp_path: Path, monkeypatch):
     found = us_notes.note_list(tmp_path, "(i) Articles of aluminum:", "(ii) Next", file="n.txt")
     assert found.code.tolist() == ["7601", "7604", "7616995160", "7308200035"]
     assert found.source_row.tolist() == [4, 4, 4, 7]
+
+
+def _listed(raw: Path, file: str, **scope) -> tuple[pd.DataFrame, ValidationReport]:
+    m = Measure.model_validate({
+        "id": "t.content", "name": "t", "heading": "9903.85.08",
+        "scope": {"source": "csv", "file": file, **scope},
+        "steps": [{"from": D(2025, 6, 4), "rate": 0.5, "citation": "c"}],
+    })  # fmt: skip
+    report = ValidationReport()
+    return us_programs.csv_products(raw, m, report), report
+
+
+def test_a_code_listed_twice_is_one_product_from_its_earliest_listing(tmp_path):
+    (tmp_path / "list.csv").write_text(
+        "hts,when\n85030095,\n85030095,2025-08-18\n94017900,2025-08-18\n"
+        "94019990,2025-08-18\n94019990,2025-09-01\n"
+    )
+    got, report = _listed(tmp_path, "list.csv", code_column="hts", from_column="when")
+    assert list(zip(got.code, got.product_from, strict=True)) == [
+        ("85030095", None), ("94017900", D(2025, 8, 18)), ("94019990", D(2025, 8, 18)),
+    ]  # fmt: skip
+    warned = [(i.row, i.value) for i in report.issues if i.severity == "warning"]
+    assert warned == [(3, "85030095"), (6, "94019990")]
+    assert "first at row 2" in report.issues[0].reason
+
+
+def test_the_derivatives_list_gives_one_window_per_code():
+    """Budget Lab's 232 derivatives list names 85030095 and 94019990 twice for 9903.85.08
+    (undated, and again from 2025-08-18): one product each, from the undated listing."""
+    from tradewar.config import raw_dir
+
+    file = "Budget-Lab-Yale__tariff-rate-tracker/resources/s232_derivative_products.csv"
+    if not (raw_dir() / file).exists():
+        pytest.skip(f"{file} not in TRADEWAR_RAW")
+    got, report = _listed(
+        raw_dir(), file, code_column="hts_prefix", from_column="effective_date",
+        where={"ch99_code": "9903.85.08"},
+    )  # fmt: skip
+    assert not got.code.duplicated().any()
+    for code in ("85030095", "94019990"):
+        assert got.loc[got.code == code, "product_from"].tolist() == [None]
+        assert any(i.value == code and "listed again" in i.reason for i in report.issues)

@@ -80,8 +80,28 @@ def csv_products(raw: Path, measure: Measure, report: ValidationReport) -> pd.Da
     out["product_until"] = _dates(frame, scope.until_column, ~bad, scope.file, report)
     out["source"] = scope.file
     out = out.drop_duplicates(["code", "product_from", "product_until"])
+    out = _earliest_listing(out, measure.id, report)
     report.read(scope.file, len(frame), len(out))
     return out.reset_index(drop=True)
+
+
+def _earliest_listing(out: pd.DataFrame, measure_id: str, report: ValidationReport) -> pd.DataFrame:
+    """One row per code and end: a code listed again with a later start (an undated row
+    and an inclusion of the same code) is in scope from its earliest start, as one
+    layer, never two overlapping ones. Each later listing is reported as a warning."""
+    start = out.product_from.map(lambda d: dt.date.min if d is None else d)
+    until = out.product_until.map(lambda d: OPEN if d is None else d)
+    order = out.assign(_start=start, _until=until).sort_values(["code", "_until", "_start"])
+    again = order.duplicated(["code", "_until"])
+    first = order[~again].set_index(["code", "_until"]).source_row
+    for _, r in order[again].iterrows():
+        when = r.product_from or "undated"
+        report.warn(
+            r.source, int(r.source_row), r.code,
+            f"{measure_id}: code listed again from {when} (first at row "
+            f"{int(first[(r.code, r._until)])}): in scope from its earliest listing",
+        )  # fmt: skip
+    return order[~again].drop(columns=["_start", "_until"]).sort_index()
 
 
 def _dates(
