@@ -79,9 +79,7 @@ def resolve_commit(repo: str, commits: dict[str, set[str]], text: str) -> tuple[
     return "HEAD", f"SOURCES.md gives no commit for {repo}."
 
 
-def build_manifest(
-    raw: Path, only: list[str] | None = None
-) -> tuple[dict[str, Any], list[str]]:
+def build_manifest(raw: Path, only: list[str] | None = None) -> tuple[dict[str, Any], list[str]]:
     """The manifest for ``raw`` (or just the files ``only``) and a list of warnings."""
     text = (raw / SOURCES).read_text(encoding="utf-8")
     commits = stated_commits(text)
