@@ -17,6 +17,7 @@ tour: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
