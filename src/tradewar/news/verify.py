@@ -799,6 +799,11 @@ def _rate_change_turned_out(
 # --- tariff rates ---------------------------------------------------------------------
 
 
+def _partly(claim: Claim, reason: str, evidence: list[Evidence]) -> Claim:
+    """``claim`` judged partly right, with why and the evidence."""
+    return claim.model_copy(update={"verdict": "partly", "reason": reason, "evidence": evidence})
+
+
 def verify_rate(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim:
     """A rate level ('a 25% tariff on ...') against the measures in force on the date."""
     rate = _num(field_value(claim, "rate"))
@@ -830,13 +835,10 @@ def verify_rate(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim
     if planned:
         ev = [_history_evidence(m, h, f"{m.id}: pending on {day}") for m, h in planned]
         h = planned[0][1]
-        return claim.model_copy(
-            update={
-                "verdict": "partly",
-                "reason": f"{pct(rate)} was announced (from {h.get('planned_from')}), "
-                f"not in force on {day}",
-                "evidence": ev,
-            }
+        return _partly(
+            claim,
+            f"{pct(rate)} was announced (from {h.get('planned_from')}), not in force on {day}",
+            ev,
         )
     # a rate some step put in force (before or after the day); a rate only announced
     # counts where it was announced by the day, and is said to be announced, not applied
@@ -845,13 +847,11 @@ def verify_rate(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim
     if not ever and announced:
         ev = [_history_evidence(m, h, f"{m.id}: announced, never in force") for m, h in announced]
         h = announced[0][1]
-        return claim.model_copy(
-            update={
-                "verdict": "partly",
-                "reason": f"{pct(rate)} was announced on {h.get('announced')} "
-                f"(from {h.get('planned_from')}) but never in force",
-                "evidence": ev[:4],
-            }
+        return _partly(
+            claim,
+            f"{pct(rate)} was announced on {h.get('announced')} "
+            f"(from {h.get('planned_from')}) but never in force",
+            ev[:4],
         )
     if ever:
         ev = [
@@ -860,13 +860,8 @@ def verify_rate(claim: Claim, rec: Record, article_day: dt.date | None) -> Claim
             for s in m.steps
             if _has_rate(_rates(s["rate"]), rate)
         ][:4]
-        return claim.model_copy(
-            update={
-                "verdict": "partly",
-                "reason": f"{pct(rate)} applied under {', '.join(m.id for m in ever)} "
-                f"but not on {day}",
-                "evidence": ev,
-            }
+        return _partly(
+            claim, f"{pct(rate)} applied under {', '.join(m.id for m in ever)} but not on {day}", ev
         )
     return claim.model_copy(
         update={
