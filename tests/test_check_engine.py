@@ -87,6 +87,41 @@ def test_residual_by_cause(result):
     )
 
 
+def test_renumbered_list_gap(result, lines):
+    """HS 2022 renumbered the photosensitive and other semiconductor devices of 8541.40
+    and 8541.50 (Lists 1 and 2, 25%) into 8541.49, 8541.51 and 8541.59; the panel leaves
+    those lines without a list in 2024 (their 2025 footnotes name only 9903.91.05), and
+    Census charged them 25%: a named cause, measured from the predecessors' rate."""
+    gap = result["residual_by_cause"]["causes"]["renumbered_list_gap"]
+    assert 5 <= gap["lines"] <= 15
+    assert gap["residual_usd"] > 0 and gap["explained_usd"] > 0
+    assert gap["explained_usd"] == pytest.approx(gap["value"] * 0.25, rel=1e-6)
+    line = lines.loc["8541498000"]  # optical coupled isolators, $16.1m
+    assert line.s301_2024 == 0 and line.mfn_2024 == 0
+    assert line.census_rate == pytest.approx(0.25, abs=0.002)
+
+
+def test_unexplained_by_layer(result):
+    """The unexplained rest, by the layers on the line: MFN-only lines leave almost
+    nothing (Census charges their MFN), the Section 301 lines leave the rest, List 4A
+    most (Census shows 82% of its duty paid; lithium-ion batteries 8507.60.00.20 alone
+    -$0.66bn)."""
+    un = result["residual_by_cause"]["unexplained"]
+    rows = {(r["s301_heading"], r["with_s232"]): r for r in un["by_layer"]}
+    assert sum(r["residual"] for r in un["by_layer"]) == pytest.approx(un["residual_usd"], abs=1.0)
+    assert sum(r["lines"] for r in un["by_layer"]) == un["lines"]
+    mfn_only = rows[("none", False)]
+    assert mfn_only["value"] > 150e9 and abs(mfn_only["residual"]) < 0.02e9
+    list4a = rows[("9903.88.15", False)]
+    assert list4a["residual"] == min(r["residual"] for r in un["by_layer"])
+    assert 0.75 < list4a["census_paid_share_of_additional"] < 0.88
+    assert list4a["largest_negative_line"] == "8507600020"
+    assert list4a["largest_negative_residual"] == pytest.approx(-0.661e9, abs=0.01e9)
+    for heading in ("9903.88.01", "9903.88.02", "9903.88.03", "9903.88.04"):
+        assert 0.88 < rows[(heading, False)]["census_paid_share_of_additional"] < 0.99
+    assert "dutiable value" in un["why_not_measurable"]
+
+
 def test_exclusions_2024_evidence(result, lines):
     """Census says importers claimed the exclusions that name a whole statistical reporting
     number (the check applies them) far more than those of a described product (a named

@@ -145,7 +145,12 @@ def collected_duty(
 
 
 PIIE_US_FILE = "benchmarks/piie_us_points.yaml"
-PIIE_WEIGHTS = ("census-hs10-2024", "census-hs2-2017", "census-hs2-2017-hs10-2024")
+PIIE_WEIGHTS = (
+    "census-hs10-2024",
+    "census-hs2-2017",
+    "census-hs2-2017-hs10-2024",
+    "census-hs2-2017-lists",
+)
 
 
 def piie_check(weights: Sequence[str] = PIIE_WEIGHTS, store: Path | None = None) -> dict[str, Any]:

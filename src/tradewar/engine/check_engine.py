@@ -125,6 +125,11 @@ CAUSES = {
     "(9903.91.01-.03, FR 2024-21217): the part of the residual that lies between the "
     "1 January and the 31 December rate (entries spread over the year otherwise than by "
     "days; the file is annual)",
+    "renumbered_list_gap": "lines renumbered since 2020 (HS 2022) that the panel leaves "
+    "without a Section 301 list all 2024, although every 2018-2020 predecessor "
+    "(us_code_map) bore one at the same rate on 2020-12-31: value x that rate (the "
+    "2022-2024 text of U.S. note 20 that listed the new codes is not in the data; their "
+    "2025 footnotes name only the four-year-review heading that replaced the list)",
     "specific_compound_mfn": "lines whose MFN rate is specific, compound or not computable: "
     "their whole residual (the file has no quantities)",
     "chapter_98": "chapter 98 special provisions: their whole residual",
@@ -343,6 +348,27 @@ FROM rated
 """
 
 
+# The Section 301 rate every 2018-2020 predecessor of a renumbered 2024 line bore on
+# 2020-12-31 (goods exported on the entry date), when they all bore the same rate > 0
+PREDECESSOR_DATE = "2020-12-31"
+_PREDECESSORS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _pred AS
+WITH old AS (
+    SELECT code, coalesce(s301_rate, 0) AS rate, s301_heading FROM panel
+    WHERE importer = 'US' AND origin_group = 'CN' AND is_leaf
+      AND valid_from <= DATE '{PREDECESSOR_DATE}'
+      AND coalesce(valid_until, DATE '9999-12-31') > DATE '{PREDECESSOR_DATE}'
+      AND coalesce(export_from, DATE '{PREDECESSOR_DATE}') <= DATE '{PREDECESSOR_DATE}'
+      AND coalesce(export_until, DATE '9999-12-31') > DATE '{PREDECESSOR_DATE}'
+)
+SELECT k.new_code AS code, min(o.rate) AS rate, count(DISTINCT o.code) AS predecessors,
+       string_agg(DISTINCT o.s301_heading, ', ' ORDER BY o.s301_heading) AS headings
+FROM us_code_map k JOIN old o ON o.code = k.old_code
+WHERE k.new_code IS NOT NULL AND k.new_code <> k.old_code
+GROUP BY k.new_code
+HAVING min(o.rate) > 0 AND min(o.rate) = max(o.rate)
+"""
+
 # the residual of each line, and the part of it each named cause explains
 _CAUSES_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _res AS
@@ -364,6 +390,7 @@ SELECT c.code, c.value, c.gap AS residual, s.claim_share, s.share_from,
          WHEN c.rate_code IS NULL THEN 'no_rate'
          WHEN c.code LIKE '98%' THEN 'chapter_98'
          WHEN NOT c.expressible THEN 'specific_compound_mfn'
+         WHEN p.code IS NOT NULL THEN 'renumbered_list_gap'
          WHEN c.claim_headings IS NOT NULL AND NOT c.claimed_whole AND c.claim_rate_2024 > 0
              THEN 'claimable_exclusions'
          WHEN c.s301_heading_dec IS DISTINCT FROM c.s301_heading_jan
@@ -371,6 +398,7 @@ SELECT c.code, c.value, c.gap AS residual, s.claim_share, s.share_from,
        END AS cause,
        CASE
          WHEN c.rate_code IS NULL OR c.code LIKE '98%' OR NOT c.expressible THEN c.gap
+         WHEN p.code IS NOT NULL THEN c.value * p.rate
          WHEN c.claim_headings IS NOT NULL AND NOT c.claimed_whole AND c.claim_rate_2024 > 0
              THEN -c.value * coalesce(s.claim_share, 0) * c.claim_rate_2024
          -- the part of the gap inside the bracket of the 1 January and 31 December rates
@@ -382,6 +410,10 @@ SELECT c.code, c.value, c.gap AS residual, s.claim_share, s.share_from,
          ELSE 0.0
        END AS explained
 FROM _cmp c LEFT JOIN shares s USING (code)
+-- a renumbered line with no Section 301 rate and no claim all 2024 (the panel's own
+-- 2024 line, not an HTS8 stand-in)
+LEFT JOIN _pred p ON p.code = c.rate_code AND c.matched_by = 'hts10'
+    AND coalesce(c.s301_2024, 0) = 0 AND c.claim_headings IS NULL
 """
 
 
@@ -642,6 +674,7 @@ def residual_by_cause(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     exclusion (the rate it takes off x its claim share x its days). The explained share
     is one minus the absolute residual left after the causes over the absolute residual.
     """
+    con.execute(_PREDECESSORS_SQL)
     con.execute(_CAUSES_SQL)
     rows = _rows(
         con,
@@ -667,6 +700,18 @@ def residual_by_cause(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             ),
         }
     other = next((x for x in rows if x["cause"] is None), None)
+    patterns = _rows(con, _UNEXPLAINED_SQL)
+    for r in patterns:
+        for k in (
+            "value",
+            "residual",
+            "abs_residual",
+            "statutory_s301",
+            "statutory_s232",
+            "largest_negative_residual",
+        ):
+            r[k] = _num(r[k], 2)
+        r["census_paid_share_of_additional"] = _num(r["census_paid_share_of_additional"])
     shares = _rows(
         con,
         """SELECT share_from, count(*) AS lines FROM _res
@@ -687,12 +732,45 @@ def residual_by_cause(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "meaning": "lines with no named cause: their whole residual (see 'explanations' "
             "for the patterns: a whole Section 301 or 232 layer absent in Census, partial "
             "claims, FTZ and special programmes)",
+            "by_layer": patterns,
+            "why_not_measurable": WHY_UNEXPLAINED,
         },
         "claim_shares": {
             "lines": {s["share_from"]: s["lines"] for s in shares},
             "sources": [CLAIM_SHARES, CLAIM_SHARES_BY_HEADING],
         },
     }
+
+
+# The unexplained residual by the additional layers the panel puts on the line: each
+# Section 301 heading (none: MFN only), with or without Section 232; the share of the
+# statutory Section 301 and 232 duty that the Census duty shows paid, taking MFN as paid
+# in full ((Census - computed + additional duty) / additional duty)
+_UNEXPLAINED_SQL = """
+SELECT coalesce(c.s301_heading_jan, 'none') AS s301_heading,
+       c.s232_heading IS NOT NULL AS with_s232,
+       count(*) AS lines, sum(c.value) AS value, sum(r.residual) AS residual,
+       sum(abs(r.residual)) AS abs_residual,
+       sum(c.value * c.s301_2024) AS statutory_s301,
+       sum(c.value * c.s232_2024) AS statutory_s232,
+       (sum(r.residual) + sum(c.value * (c.s301_2024 + c.s232_2024)))
+           / nullif(sum(c.value * (c.s301_2024 + c.s232_2024)), 0)
+           AS census_paid_share_of_additional,
+       arg_min(c.code, r.residual) AS largest_negative_line,
+       min(r.residual) AS largest_negative_residual
+FROM _res r JOIN _cmp c USING (code)
+WHERE r.cause IS NULL
+GROUP BY ALL ORDER BY abs_residual DESC
+"""
+WHY_UNEXPLAINED = (
+    "The Census file gives each line's consumption value and calculated duty only: no "
+    "dutiable value, rate provision, entry type or month. Entries inside a line that pay "
+    "less than its statutory rate (Chapter 98 secondary classifications such as 9802 and "
+    "9817.00.96, foreign-trade-zone and warehouse withdrawals, Section 232 product "
+    "exclusions, claims of exclusions outside the notes modelled here) lower its duty per "
+    "dollar without a trace in the file, so no share of them can be measured per line; "
+    "estimating it from the 2024 residual itself would explain the residual by itself."
+)
 
 
 def _gap_summary(explanations: list[dict[str, Any]]) -> dict[str, Any]:

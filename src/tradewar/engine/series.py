@@ -173,6 +173,105 @@ US_BLEND_RULE = (
     "the 2024 HTS10 shares of that chapter (Census), then carried to the lines in force "
     "as census-hs10-2024 is; a 2017 chapter with no 2024 HTS10 imports is unmatched"
 )
+# The blend above, raked to a second margin: the trade value USTR announced for each
+# Section 301 list in force on LIST_REFERENCE_DATE (the measures' cited
+# ``announced_value_usd_bn``: List 1 $34bn, List 2 $16bn, List 3 $200bn, List 4A $120bn).
+# Each 2024 HTS10 code's 2024 value goes to the list of its 2018-2020 predecessors on the
+# reference date (split evenly over those in force, as the carry-back splits it; 'other'
+# when none is on a list); the chapter x list table of those values is fitted to the 2017
+# chapter totals and to the list values by iterative proportional fitting (IPF_ROUNDS
+# rounds of scaling rows then columns; it converges to machine precision in about 40),
+# the rest of the chapters' total ('other') being the column of everything not listed.
+# Each code then takes its cells' 2024 values times their cell's fitted factor, and is
+# carried as census-hs10-2024 is. Within a chapter and list the 2024 shares stand.
+LIST_REFERENCE_DATE = "2019-09-01"
+IPF_ROUNDS = 60
+_US_BLEND_LISTS = f"""
+WITH RECURSIVE ch17 AS (
+        SELECT code AS ch, sum(value_usd) AS value FROM flows WHERE __WHERE__ GROUP BY code
+    ),
+    hs10 AS (
+        SELECT code, sum(value_usd) AS value FROM flows WHERE {_HS10_2024} GROUP BY code
+    ),
+    announced AS (
+        SELECT measure_id AS grp, announced_value_usd_bn * 1e9 AS target FROM measures
+        WHERE importer = 'US' AND authority = 'Section 301'
+          AND announced_value_usd_bn IS NOT NULL
+    ),
+    ref_lines AS (
+        SELECT code, measures FROM panel
+        WHERE importer = 'US' AND origin_group = 'CN' AND is_leaf
+          AND valid_from <= DATE '{LIST_REFERENCE_DATE}'
+          AND coalesce(valid_until, DATE '9999-12-31') > DATE '{LIST_REFERENCE_DATE}'
+          AND coalesce(export_from, DATE '{LIST_REFERENCE_DATE}')
+              <= DATE '{LIST_REFERENCE_DATE}'
+          AND coalesce(export_until, DATE '9999-12-31') > DATE '{LIST_REFERENCE_DATE}'
+    ),
+    ref AS (
+        SELECT r.code, min(a.grp) AS grp
+        FROM ref_lines r
+        LEFT JOIN (SELECT code, unnest(measures) AS m FROM ref_lines) u USING (code)
+        LEFT JOIN announced a ON a.grp = u.m
+        GROUP BY r.code
+    ),
+    pred AS (
+        SELECT DISTINCT k.new_code AS code, r.code AS old_code, r.grp
+        FROM us_code_map k JOIN ref r ON r.code = k.old_code
+        WHERE k.new_code IS NOT NULL
+    ),
+    split AS (
+        SELECT i.code, left(i.code, 2) AS ch, coalesce(p.grp, 'other') AS grp,
+               i.value / greatest(count(p.old_code) OVER (PARTITION BY i.code), 1) AS v
+        FROM hs10 i LEFT JOIN pred p ON p.code = i.code
+        WHERE left(i.code, 2) IN (SELECT ch FROM ch17)
+    ),
+    seed AS (SELECT ch, grp, sum(v) AS v FROM split GROUP BY ALL HAVING sum(v) > 0),
+    mc AS (
+        SELECT ch, value AS target FROM ch17 WHERE ch IN (SELECT ch FROM seed)
+    ),
+    mg AS (
+        SELECT grp, target FROM announced WHERE grp IN (SELECT grp FROM seed)
+        UNION ALL
+        SELECT 'other', (SELECT sum(target) FROM mc)
+               - (SELECT coalesce(sum(target), 0) FROM announced
+                  WHERE grp IN (SELECT grp FROM seed))
+    ),
+    ipf(round, ch, grp, v) AS (
+        SELECT 0, ch, grp, CAST(v AS DOUBLE) FROM seed
+        UNION ALL
+        SELECT round + 1, ch, grp, v * mg.target / sum(v) OVER (PARTITION BY grp)
+        FROM (
+            SELECT f.round, f.ch, f.grp,
+                   f.v * mc.target / sum(f.v) OVER (PARTITION BY f.ch) AS v
+            FROM ipf f JOIN mc USING (ch) WHERE f.round < {IPF_ROUNDS}
+        ) r JOIN mg USING (grp)
+    ),
+    factor AS (
+        SELECT f.ch, f.grp, f.v / s.v AS factor
+        FROM ipf f JOIN seed s USING (ch, grp) WHERE f.round = {IPF_ROUNDS}
+    ),
+    imports AS (
+        SELECT s.code, sum(s.v * f.factor) AS value
+        FROM split s JOIN factor f USING (ch, grp) GROUP BY s.code
+    ),
+    {_CARRY}
+SELECT ed, from_code, wcode, value, method FROM carried
+UNION ALL
+SELECT d.ed, '2017:' || c.ch AS from_code, '2017:' || c.ch AS wcode, c.value,
+       'no_2024_hs10_in_chapter' AS method
+FROM days d, ch17 c
+WHERE c.ch NOT IN (SELECT ch FROM seed)
+"""
+US_BLEND_LISTS_RULE = (
+    "2017 US imports from China by HS2 chapter (Census) and the trade value USTR "
+    "announced for each Section 301 list in force on "
+    f"{LIST_REFERENCE_DATE} (measures' announced_value_usd_bn, cited to the Federal "
+    "Register notices): the chapter x list table of 2024 HTS10 values (a code's list is "
+    "that of its 2018-2020 predecessors on that date) fitted to both margins by "
+    f"iterative proportional fitting ({IPF_ROUNDS} rounds); each code keeps its 2024 "
+    "share within its chapter and list, then is carried to the lines in force as "
+    "census-hs10-2024 is; a 2017 chapter with no 2024 HTS10 imports is unmatched"
+)
 # China's 2017 HS8 imports (2018 nomenclature) on the lines in force on each date: to the
 # code itself where it is the HS8 of lines then; from 2020-01-01 (China's 2025 HS8 lines)
 # else split evenly over the lines of its HS6; else unmatched ('no_line_in_force').
@@ -251,6 +350,17 @@ WEIGHTS: dict[str, Weights] = {
             "within each chapter by the 2024 HTS10 shares (Census): the nearest stand-in "
             "for PIIE's 2017 product weights, as no 2017 product-level file is in the data",
             _US_BLEND, US_BLEND_RULE,
+        ),
+        Weights(
+            "census-hs2-2017-lists", "US", "HS10", 10, 2017,
+            "reporter = 'US' AND partner = 'CN' AND flow = 'import' "
+            f"AND product_level = 'HS2' AND {_year(2017)}",
+            "US imports for consumption from China in 2017 by HS2 chapter (Census) with "
+            "each Section 301 list at the trade value USTR announced for it (List 1 $34bn, "
+            "List 2 $16bn, List 3 $200bn, List 4A $120bn), spread over the 2024 HTS10 "
+            "codes by their 2024 values (iterative proportional fitting of the chapter x "
+            "list table): the 2017 stand-in calibrated on the lists' announced values",
+            _US_BLEND_LISTS, US_BLEND_LISTS_RULE,
         ),
         Weights(
             "census-hs2-2017", "US", "HS2", 2, 2017,

@@ -56,6 +56,16 @@ def check_engine(
     un = rc["unexplained"]
     table.add_row("unexplained", str(un["lines"]), "", _bn(un["residual_usd"]), "")
     out.print(table)
+    table = Table(title="unexplained residual by the line's additional layers")
+    for column in ("Section 301", "with 232", "lines", "value", "residual", "share paid"):
+        table.add_column(column)
+    for p in un["by_layer"]:
+        paid = p["census_paid_share_of_additional"]
+        table.add_row(
+            p["s301_heading"], "yes" if p["with_s232"] else "", str(p["lines"]),
+            _bn(p["value"]), _bn(p["residual"]), "" if paid is None else f"{paid:.1%}",
+        )  # fmt: skip
+    out.print(table)
     table = Table(title="gaps by explanation")
     for column in ("category", "lines", "value", "computed", "Census", "gap"):
         table.add_column(column)

@@ -40,7 +40,8 @@ def series(
             help="weight table: piie-2017 (CN default), census-exports-hs6-2017, "
             "census-world-exports-hs2-2017 (CN); census-hs10-2024 (US default: 2024 HS10 "
             "imports carried to the lines in force), census-hs2-2017 (US, chapters), "
-            "census-hs2-2017-hs10-2024 (US: 2017 chapter totals spread by 2024 HS10 shares)"
+            "census-hs2-2017-hs10-2024 (US: 2017 chapter totals spread by 2024 HS10 shares), "
+            "census-hs2-2017-lists (US: the same, raked to USTR's announced list values)"
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,

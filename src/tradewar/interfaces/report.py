@@ -340,7 +340,10 @@ def _piie_section(result: dict[str, Any]) -> str:
         + _table(["weights", *dates, f"all within {result['tolerance_pp']} pp"], rows)
         + f"<p class=cite>Source: {_e(result['source'])}. No 2017 product-level US import "
         "file is in the data: census-hs2-2017-hs10-2024 keeps the 2017 chapter totals and "
-        "spreads them by 2024 HTS10 shares, its best stand-in.</p>"
+        "spreads them by 2024 HTS10 shares; census-hs2-2017-lists also holds each Section "
+        "301 list at the trade value USTR announced for it, the best stand-in. With those "
+        "values the lists' additional duty is fixed (List 1-3 at 2018-09-24: 6.5 points "
+        "of the 2017 total), below what PIIE's points imply.</p>"
     )
 
 
