@@ -60,7 +60,7 @@ OUT_SOURCES = {
 RESERVED = frozenset((
     *OUTPUT_COLUMNS, *OPTIONAL, "exported", "origin_group", "cls", "reason", "note",
     "code_input", "entered_input", "exported_input", "value_input", "panel_total",
-    "code_ok", "panel_key", "country", "exported_given", "value_given",
+    "code_ok", "code_clean", "panel_key", "country", "exported_given", "value_given",
     *OUT_SOURCES.values(),
 ))  # fmt: skip
 INPUT_TEXT = ("code_input", "entered_input", "exported_input", "value_input")
@@ -260,18 +260,21 @@ def _compiled_sql() -> str:
 def key_sql(importer: str, group: str, code: str, cls: str, code_ok: str) -> str:
     """The panel key as one BIGINT, spelled the same on both engines.
 
-    The code's digits behind a leading 1 (a final A or B as 1 or 2), times
-    :data:`MAX_CLASSES` plus the export-date class, then the origin group (3 values) and
-    the importer (2). Codes that match ``CODE_PATTERN`` (6, 8 or 10 digits, or 10 and a
-    letter) differ in length or digits behind the leading 1, so the packing has no
-    collisions; the key is NULL unless ``code_ok`` (the code matches) and the importer
-    and group are known."""
-    digits = f"concat('1', replace(replace({code}, 'A', '1'), 'B', '2'))"
+    A code that matches ``CODE_PATTERN`` is 6, 8 or 10 digits, or 10 and an A or B: its
+    first ten characters as a number, its length and whether it ends in B give it back,
+    so the packing (then the export-date class below :data:`MAX_CLASSES`, the origin
+    group and the importer) has no collisions. The key is NULL unless ``code_ok`` (the
+    code matches) and the importer and group are known."""
+    code_no = (
+        f"CASE WHEN length({code}) <= 10 THEN CAST({code} AS BIGINT) * 32 + length({code}) * 2"
+        f" ELSE CAST(substr({code}, 1, 10) AS BIGINT) * 32 + 22"
+        f" + CASE WHEN substr({code}, 11, 1) = 'B' THEN 1 ELSE 0 END END"
+    )
     group_no = f"CASE {group} WHEN '*' THEN 0 WHEN 'CN' THEN 1 WHEN 'US' THEN 2 END"
     importer_no = f"CASE {importer} WHEN 'US' THEN 0 WHEN 'CN' THEN 1 END"
     return (
-        f"CASE WHEN {code_ok} THEN ((CAST({digits} AS BIGINT) * {MAX_CLASSES} + {cls}) * 4"
-        f" + {group_no}) * 2 + {importer_no} END"
+        f"CASE WHEN {code_ok} THEN (({code_no}) * {MAX_CLASSES} + {cls}) * 8"
+        f" + {group_no} * 2 + {importer_no} END"
     )
 
 
@@ -399,6 +402,7 @@ def shipments_sql(
     return f"""
     WITH texts AS (
         SELECT *,
+            {d.full_match("CAST(code AS STRING)", CODE_PATTERN)} AS code_clean,
             trim(CAST(entered AS STRING)) AS entered_text,
             trim(CAST({exported} AS STRING)) AS exported_text,
             trim(CAST(value AS STRING)) AS value_text,
@@ -408,15 +412,17 @@ def shipments_sql(
     norm AS (
         SELECT
             code AS code_input,
-            upper({code}) AS code,
+            -- a code already in the pattern is its own normal form (most rows)
+            CASE WHEN code_clean THEN CAST(code AS STRING) ELSE upper({code}) END AS code,
+            code_clean,
             upper(trim(CAST(importer AS STRING))) AS importer,
             upper(trim(CAST(origin AS STRING))) AS origin,
-            CAST(entered AS STRING) AS entered_input,
+            entered AS entered_input,
             {_date(d, "entered_text", _typed(columns, kinds, "entered", "date"))} AS entered,
             {_date(d, "exported_text", exported_typed)} AS exported,
-            CAST({exported} AS STRING) AS exported_input,
+            {exported} AS exported_input,
             {_given("exported_text", exported_typed)} AS exported_given,
-            CAST(value AS STRING) AS value_input,
+            value AS value_input,
             {_number(d, "value_text", value_typed)} AS value,
             {_given("value_text", value_typed)} AS value_given,
             {claims} AS claims,
@@ -431,7 +437,8 @@ def shipments_sql(
             END AS origin_group,
             CASE WHEN {_in_spans("n.entered", spans)} THEN {_class_case(day, cuts)} ELSE 0 END
                 AS cls,
-            {d.full_match("n.code", CODE_PATTERN)} AS code_ok
+            CASE WHEN n.code_clean THEN TRUE ELSE {d.full_match("n.code", CODE_PATTERN)} END
+                AS code_ok
         FROM norm n
     )
     SELECT n.*,
@@ -478,7 +485,11 @@ def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
     spells them, for the output's rated rows."""
     head = ["code", "importer", "origin", "entered", "exported", "value", *OPTIONAL]
     carried = [*INPUT_TEXT, *head, *passed_columns(columns), "origin_group"]
-    ship = ", ".join(f"sh.{d.ident(c)}" for c in carried)
+    # the input as given (its text is made here, for the few rows the rejects keep)
+    ship = ", ".join(
+        f"CAST(sh.{c} AS STRING) AS {c}" if c in INPUT_TEXT[1:] else f"sh.{d.ident(c)}"
+        for c in carried
+    )
     panel = ", ".join(f"p.{c}" for c in PANEL_COLUMNS if c != "total_rate")
     # a claim applies when the row claims the product's exclusion heading
     claimed = (
