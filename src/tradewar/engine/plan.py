@@ -172,22 +172,24 @@ CREATE OR REPLACE TEMP TABLE coverage AS SELECT importer, cov_from, cov_until FR
 """
 
 # The keyed panel compiled for the join (DuckDB, after ``keyed_panel``): the distinct rate
-# rows numbered (``payloads``), and per keyed row its integer key, interval and rate-row
-# id (``panel_keys``). Text columns become ENUMs of their own values (see the docstring).
+# rows by id, a hash of the row checked free of collisions (``payloads``), and per keyed
+# row its integer key, interval and rate-row id (``panel_keys``). Text columns become
+# ENUMs of their own values (see the docstring).
 # ``countries``: a hash join on this small table checks origins (an IN list of 249 codes
 # is slow); ``country`` is the same code as an ENUM.
 _COMPILED_SQL = """
 DROP TABLE IF EXISTS panel_keys; DROP TABLE IF EXISTS payloads; DROP TABLE IF EXISTS countries;
 {drop_types}
+CREATE OR REPLACE TEMP TABLE rate_rows AS SELECT DISTINCT {pid} AS pid, {payload} FROM keyed_panel;
+-- the id is a hash of the rate row: two distinct rows with one id stop the build
+SELECT CASE WHEN count(*) > count(DISTINCT pid) THEN error('rate rows share a hash id') END
+FROM rate_rows;
 {create_types}
-CREATE TEMP TABLE rate_rows AS
-    SELECT CAST(row_number() OVER () AS INTEGER) AS pid, *
-    FROM (SELECT DISTINCT {payload} FROM keyed_panel);
 CREATE TEMP TABLE panel_keys AS
-    SELECT {key} AS panel_key, k.valid_from, k.valid_until, r.pid, k.ambiguous,
+    SELECT {key} AS panel_key, k.valid_from, k.valid_until, {pid} AS pid, k.ambiguous,
            CAST(k.code AS tw_code) AS code, CAST(k.importer AS tw_importer) AS importer,
            CAST(k.origin_group AS tw_origin_group) AS origin_group
-    FROM keyed_panel k JOIN rate_rows r ON {same_payload};
+    FROM keyed_panel k;
 CREATE TEMP TABLE payloads AS SELECT pid, {typed_payload} FROM rate_rows;
 DROP TABLE rate_rows;
 CREATE TEMP TABLE countries AS
@@ -200,9 +202,9 @@ _ENUMS = {
     "tw_origin_group": (
         "SELECT DISTINCT origin_group FROM keyed_panel WHERE origin_group IS NOT NULL"
     ),
+    # (the distinct rate rows, built first, hold every value of the payload's texts)
     **{
-        f"tw_{c}": f"SELECT DISTINCT {c} FROM keyed_panel WHERE {c} IS NOT NULL"
-        for c in PAYLOAD_TEXT
+        f"tw_{c}": f"SELECT DISTINCT {c} FROM rate_rows WHERE {c} IS NOT NULL" for c in PAYLOAD_TEXT
     },
 }
 
@@ -250,8 +252,8 @@ def _compiled_sql() -> str:
         drop_types="".join(f"DROP TYPE IF EXISTS {t}; " for t in enums),
         create_types="\n".join(f"CREATE TYPE {t} AS ENUM ({q});" for t, q in enums.items()),
         payload=", ".join(PAYLOAD_COLUMNS),
+        pid=f"CAST(hash({', '.join(PAYLOAD_COLUMNS)}) >> 1 AS BIGINT)",
         key=key,
-        same_payload=" AND ".join(f"k.{c} IS NOT DISTINCT FROM r.{c}" for c in PAYLOAD_COLUMNS),
         typed_payload=", ".join(typed.get(c, c) for c in PAYLOAD_COLUMNS),
         countries=countries,
     )
