@@ -4,7 +4,8 @@
 Generates N synthetic shipments from real leaf codes of both schedules (US imports
 from China and other origins, China's imports from the US and others), with entry
 dates across 2018-01-01 .. 2019-12-31, then runs the bulk engine in a child process
-and reports rows, seconds, rows/s and the child's peak RSS. The baseline is a
+and reports rows, seconds, rows/s, the child's CPU seconds and peak RSS (and the
+1-minute load average before and after: the machine may be shared). The baseline is a
 straightforward per-row pandas lookup over the same panel, timed in the same run on
 a sample. Needs a built store (``tradewar data build``).
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import resource
 import sys
 import tempfile
@@ -48,9 +50,10 @@ def _child(store: str, src: str, dst: str, queue: mp.Queue) -> None:
     from tradewar.engine.bulk import bulk_duty
 
     result = bulk_duty(Path(store), Path(src), Path(dst))
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     queue.put({"rows": result.rows, "rated": result.rated, "rejected": result.rejected,
-               "seconds": result.seconds, "peak_rss_mb": peak_kb / 1024})  # fmt: skip
+               "seconds": result.seconds, "peak_rss_mb": usage.ru_maxrss / 1024,
+               "cpu_s": usage.ru_utime + usage.ru_stime})  # fmt: skip
 
 
 def _spawn(target: Callable[..., None], *args: str) -> dict:
@@ -186,6 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     store = store_path()
     open_store(store).close()
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "shipments.parquet", Path(tmp) / "rated.parquet"
         t0 = time.perf_counter()
@@ -212,6 +216,7 @@ def main() -> None:
         "seconds": round(result["seconds"], 3),
         "rows_per_s": round(rows_per_s),
         "peak_rss_mb": round(result["peak_rss_mb"], 1),
+        "cpu_s": round(result["cpu_s"], 2),
         "baseline_rows_per_s": round(base),
         "ratio_to_baseline": round(rows_per_s / base, 1),
         "split": split_s,
@@ -221,6 +226,7 @@ def main() -> None:
         "baseline": f"per-row pandas panel lookup on {min(args.baseline_rows, args.rows)} rows",
         "generate_seconds": round(gen_seconds, 2),
         "output_mb": round(out_bytes / 2**20, 1),
+        "load_avg": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "target": ">= 5,000,000 rows/s and >= 0.6x the bare join at 10M rows, peak RSS <= 1536 MB",
     }
     if codecs is not None:

@@ -2,12 +2,12 @@
 
 The plan is relational from end to end and written once (``engine/plan.py``): read
 (CSV or Parquet, a file or a directory of files, hive-partitioned or not), normalise
-and validate each row in SQL, hash-join it to the panel on (importer, origin group,
-code, export-date class) with the entry date inside the panel row's interval (the
-intervals of one key are disjoint), then write the rated rows to Parquet and the
-rejected rows, with their reason, to a CSV beside it. No Python touches individual
-rows. It runs on DuckDB (the default) or Spark (``engine="spark"``,
-``engine/backends.py``), with the same results.
+and validate each row in SQL, hash-join it to the panel on one integer key packing
+(importer, origin group, code, export-date class), with the entry date inside the panel
+row's interval (the intervals of one key are disjoint), take the rate row by its id,
+then write the rated rows to Parquet and the rejected rows, with their reason, to a CSV
+beside it. No Python touches individual rows. It runs on DuckDB (the default) or Spark
+(``engine="spark"``, ``engine/backends.py``), with the same results.
 
 Input columns other than the shipment's are passed through to the output, except
 those named like a column the engine computes (``reason``, ``total_rate``, ...):

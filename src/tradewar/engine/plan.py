@@ -5,19 +5,27 @@ The plan is SQL text over named relations that each backend binds
 
 * ``source``: the shipments as read (CSV as text, or Parquet with its own types);
 * ``keyed_panel``: the stacked rate panel keyed by export-date class ``cls`` (one row
-  per importer, origin group, code, interval and class), exported from the store;
+  per importer, origin group, code, interval and class), built from the store; the plan
+  joins its two compiled forms: ``panel_keys`` (per row: the key packed into one
+  integer, :func:`key_sql`, the interval and ``pid``) and ``payloads`` (the distinct
+  rate rows, by ``pid``: ~40,000 rows instead of ~800,000);
 * ``coverage``: the dates each importer's schedule covers.
 
 ``shipments_sql`` normalises and validates each row, ``rated_sql`` joins it to the
-panel (hash join on the key, entry date inside the row's interval; the intervals of one
-key are disjoint), ``output_sql`` and ``rejects_sql`` split the result, and
+panel (hash join on the integer key, entry date inside the row's interval; the
+intervals of one key are disjoint; then the payload by id), ``output_sql`` and
+``rejects_sql`` split the result, and
 ``aggregate_sql`` sums a rated dataset into trade-weighted rates by month, importer and
 origin. The two SQL dialects differ only in the few spellings of :class:`Dialect`; the
 export-date classes are a ``CASE`` over the schedule's cut dates, known before the plan
 is written, so no lambda, list function or Python UDF is on the hot path.
 
 ``SCHEDULE_SQL`` builds the keyed panel from the store; it runs in DuckDB, where the
-store lives, and its tables travel to Spark as Parquet (:data:`SCHEDULE_TABLES`).
+store lives, and its tables travel to Spark as Parquet (:data:`SCHEDULE_TABLES`). On
+DuckDB the text columns of ``payloads`` and ``panel_keys`` (and the country codes) are
+ENUMs of their own values: joins gather one byte or two per row, and the Parquet writer
+writes their dictionary as it is instead of hashing every value (it writes them as
+plain strings, so the output's schema is the same; on Spark they are strings).
 """
 
 from __future__ import annotations
@@ -41,14 +49,28 @@ PANEL_COLUMNS = (
 # separated by ';') and the value of the content a content-value rate is charged on
 OPTIONAL = ("claims", "content_value")
 OUTPUT_COLUMNS = (*PANEL_COLUMNS, "claims_applied", "duty", "approx")
+# the output columns the plan takes, for rated rows, from the schedule's own spelling of
+# the same value (the panel's code, importer and group, the countries table's origin):
+# equal to the shipment's normalised text, and typed as an ENUM on DuckDB (cheap to write)
+OUT_SOURCES = {
+    "code": "out_code", "importer": "out_importer", "origin": "out_origin",
+    "origin_group": "out_origin_group",
+}  # fmt: skip
 # names the plan gives its own columns: an input column so named is not passed through
 RESERVED = frozenset((
     *OUTPUT_COLUMNS, *OPTIONAL, "exported", "origin_group", "cls", "reason", "note",
     "code_input", "entered_input", "exported_input", "value_input", "panel_total",
+    "code_ok", "code_clean", "panel_key", "country", "exported_given", "value_given",
+    *OUT_SOURCES.values(),
 ))  # fmt: skip
 INPUT_TEXT = ("code_input", "entered_input", "exported_input", "value_input")
 # the schedule tables the plan reads, as the store's DuckDB builds them
-SCHEDULE_TABLES = ("keyed_panel", "coverage", "cuts", "spans", "countries")
+SCHEDULE_TABLES = ("panel_keys", "payloads", "coverage", "cuts", "spans", "countries")
+# the columns of a distinct rate row (``payloads``) and those of them that are text
+PAYLOAD_COLUMNS = (*PANEL_COLUMNS, "approx", "expressible")
+PAYLOAD_TEXT = tuple(c for c in PAYLOAD_COLUMNS if c.endswith(("_text", "_heading", "_headings")))
+# the export-date class is packed into the integer key below this bound
+MAX_CLASSES = 1024
 Span = tuple[dt.date, dt.date]
 AGGREGATE_KEYS = ("month", "importer", "origin")
 # input column types whose values the plan takes as they are, without the text checks
@@ -96,9 +118,9 @@ class Dialect:
             return f"({expr} RLIKE {self.text(pattern)})"
         return f"regexp_full_match({expr}, {self.text(pattern)})"
 
-    def broadcast(self, alias: str) -> str:
-        """A hint to ship a small relation to every worker (a comment to DuckDB)."""
-        return f"/*+ BROADCAST({alias}) */" if self.spark else ""
+    def broadcast(self, *aliases: str) -> str:
+        """A hint to ship small relations to every worker (a comment to DuckDB)."""
+        return f"/*+ BROADCAST({', '.join(aliases)}) */" if self.spark else ""
 
 
 DUCKDB = Dialect("duckdb")
@@ -146,9 +168,45 @@ CREATE OR REPLACE TEMP TABLE keyed_panel AS
     -- (rows ending before the first entry date go only after the choice of one per key)
     ) WHERE {{ends_in_time}};
 CREATE OR REPLACE TEMP TABLE coverage AS SELECT importer, cov_from, cov_until FROM s.coverage;
--- a hash join on this small table checks origins (an IN list of 249 codes is slow)
-CREATE OR REPLACE TEMP TABLE countries AS SELECT * FROM (VALUES {{countries}}) t(alpha2);
+{{compiled}}
 """
+
+# The keyed panel compiled for the join (DuckDB, after ``keyed_panel``): the distinct rate
+# rows by id, a hash of the row checked free of collisions (``payloads``), and per keyed
+# row its integer key, interval and rate-row id (``panel_keys``). Text columns become
+# ENUMs of their own values (see the docstring).
+# ``countries``: a hash join on this small table checks origins (an IN list of 249 codes
+# is slow); ``country`` is the same code as an ENUM.
+_COMPILED_SQL = """
+DROP TABLE IF EXISTS panel_keys; DROP TABLE IF EXISTS payloads; DROP TABLE IF EXISTS countries;
+{drop_types}
+CREATE OR REPLACE TEMP TABLE rate_rows AS SELECT DISTINCT {pid} AS pid, {payload} FROM keyed_panel;
+-- the id is a hash of the rate row: two distinct rows with one id stop the build
+SELECT CASE WHEN count(*) > count(DISTINCT pid) THEN error('rate rows share a hash id') END
+FROM rate_rows;
+{create_types}
+CREATE TEMP TABLE panel_keys AS
+    SELECT {key} AS panel_key, k.valid_from, k.valid_until, {pid} AS pid, k.ambiguous,
+           CAST(k.code AS tw_code) AS code, CAST(k.importer AS tw_importer) AS importer,
+           CAST(k.origin_group AS tw_origin_group) AS origin_group
+    FROM keyed_panel k;
+CREATE TEMP TABLE payloads AS SELECT pid, {typed_payload} FROM rate_rows;
+DROP TABLE rate_rows;
+CREATE TEMP TABLE countries AS
+    SELECT alpha2, CAST(alpha2 AS tw_country) AS country FROM (VALUES {countries}) t(alpha2);
+"""
+# the ENUM types of the compiled tables: name -> the query of their values
+_ENUMS = {
+    "tw_code": "SELECT DISTINCT code FROM keyed_panel WHERE code IS NOT NULL",
+    "tw_importer": "SELECT DISTINCT importer FROM keyed_panel WHERE importer IS NOT NULL",
+    "tw_origin_group": (
+        "SELECT DISTINCT origin_group FROM keyed_panel WHERE origin_group IS NOT NULL"
+    ),
+    # (the distinct rate rows, built first, hold every value of the payload's texts)
+    **{
+        f"tw_{c}": f"SELECT DISTINCT {c} FROM rate_rows WHERE {c} IS NOT NULL" for c in PAYLOAD_TEXT
+    },
+}
 
 
 def _class_case(expr: str, cuts: Sequence[dt.date]) -> str:
@@ -177,9 +235,48 @@ def schedule_sql(entries: Span | None = None) -> str:
         starts = f"p.valid_from <= DATE '{entries[1].isoformat()}'"
         ends = f"valid_until > DATE '{entries[0].isoformat()}'"
     return (
-        _SCHEDULE_SQL.replace("{countries}", _countries())
+        _SCHEDULE_SQL.replace("{compiled}", _compiled_sql())
         .replace("{starts_in_time}", starts)
         .replace("{ends_in_time}", ends)
+    )
+
+
+def _compiled_sql() -> str:
+    """The SQL compiling ``keyed_panel`` into ``panel_keys`` and ``payloads``."""
+    countries = _countries()
+    enums = {**_ENUMS, "tw_country": f"SELECT * FROM (VALUES {countries})"}
+    typed = {c: f"CAST({c} AS tw_{c}) AS {c}" for c in PAYLOAD_TEXT}
+    key = key_sql("k.importer", "k.origin_group", "k.code", "k.cls",
+                  DUCKDB.full_match("k.code", CODE_PATTERN))  # fmt: skip
+    return _COMPILED_SQL.format(
+        drop_types="".join(f"DROP TYPE IF EXISTS {t}; " for t in enums),
+        create_types="\n".join(f"CREATE TYPE {t} AS ENUM ({q});" for t, q in enums.items()),
+        payload=", ".join(PAYLOAD_COLUMNS),
+        pid=f"CAST(hash({', '.join(PAYLOAD_COLUMNS)}) >> 1 AS BIGINT)",
+        key=key,
+        typed_payload=", ".join(typed.get(c, c) for c in PAYLOAD_COLUMNS),
+        countries=countries,
+    )
+
+
+def key_sql(importer: str, group: str, code: str, cls: str, code_ok: str) -> str:
+    """The panel key as one BIGINT, spelled the same on both engines.
+
+    A code that matches ``CODE_PATTERN`` is 6, 8 or 10 digits, or 10 and an A or B: its
+    first ten characters as a number, its length and whether it ends in B give it back,
+    so the packing (then the export-date class below :data:`MAX_CLASSES`, the origin
+    group and the importer) has no collisions. The key is NULL unless ``code_ok`` (the
+    code matches) and the importer and group are known."""
+    code_no = (
+        f"CASE WHEN length({code}) <= 10 THEN CAST({code} AS BIGINT) * 32 + length({code}) * 2"
+        f" ELSE CAST(substr({code}, 1, 10) AS BIGINT) * 32 + 22"
+        f" + CASE WHEN substr({code}, 11, 1) = 'B' THEN 1 ELSE 0 END END"
+    )
+    group_no = f"CASE {group} WHEN '*' THEN 0 WHEN 'CN' THEN 1 WHEN 'US' THEN 2 END"
+    importer_no = f"CASE {importer} WHEN 'US' THEN 0 WHEN 'CN' THEN 1 END"
+    return (
+        f"CASE WHEN {code_ok} THEN (({code_no}) * {MAX_CLASSES} + {cls}) * 8"
+        f" + {group_no} * 2 + {importer_no} END"
     )
 
 
@@ -291,8 +388,13 @@ def shipments_sql(
     ``spans``: the entry-date spans where the export date matters (``load_schedule``);
     outside them the class is 0. None classifies every row (a keyed panel without spans).
     ``kinds``: the input columns' :func:`column_kind`; typed dates and numbers skip the
-    text checks (same results, a fraction of the work).
+    text checks (same results, a fraction of the work). ``panel_key`` is the row's
+    :func:`key_sql`, and ``country`` the origin as the ``countries`` table spells it.
     """
+    if len(cuts) >= MAX_CLASSES:
+        raise ValueError(f"{len(cuts)} export-date cuts: the panel key packs < {MAX_CLASSES}")
+    exported_typed = _typed(columns, kinds, "exported", "date")
+    value_typed = _typed(columns, kinds, "value", "number")
     exported = "exported" if "exported" in columns else "CAST(NULL AS STRING)"
     claims = "CAST(claims AS STRING)" if "claims" in columns else "CAST(NULL AS STRING)"
     content = "content_value" if "content_value" in columns else "CAST(NULL AS STRING)"
@@ -302,6 +404,7 @@ def shipments_sql(
     return f"""
     WITH texts AS (
         SELECT *,
+            {d.full_match("CAST(code AS STRING)", CODE_PATTERN)} AS code_clean,
             trim(CAST(entered AS STRING)) AS entered_text,
             trim(CAST({exported} AS STRING)) AS exported_text,
             trim(CAST(value AS STRING)) AS value_text,
@@ -311,28 +414,41 @@ def shipments_sql(
     norm AS (
         SELECT
             code AS code_input,
-            upper({code}) AS code,
+            -- a code already in the pattern is its own normal form (most rows)
+            CASE WHEN code_clean THEN CAST(code AS STRING) ELSE upper({code}) END AS code,
+            code_clean,
             upper(trim(CAST(importer AS STRING))) AS importer,
             upper(trim(CAST(origin AS STRING))) AS origin,
-            CAST(entered AS STRING) AS entered_input,
+            entered AS entered_input,
             {_date(d, "entered_text", _typed(columns, kinds, "entered", "date"))} AS entered,
-            {_date(d, "exported_text", _typed(columns, kinds, "exported", "date"))} AS exported,
-            CAST({exported} AS STRING) AS exported_input,
-            CAST(value AS STRING) AS value_input,
-            {_number(d, "value_text", _typed(columns, kinds, "value", "number"))} AS value,
+            {_date(d, "exported_text", exported_typed)} AS exported,
+            {exported} AS exported_input,
+            {_given("exported_text", exported_typed)} AS exported_given,
+            value AS value_input,
+            {_number(d, "value_text", value_typed)} AS value,
+            {_given("value_text", value_typed)} AS value_given,
             {claims} AS claims,
             {_number(d, "content_text", _typed(columns, kinds, "content_value", "number"))}
                 AS content_value{extra}
         FROM texts
+    ),
+    keyed AS (
+        SELECT n.*,
+            CASE n.importer WHEN 'US' THEN (CASE WHEN n.origin = 'CN' THEN 'CN' ELSE '*' END)
+                            WHEN 'CN' THEN (CASE WHEN n.origin = 'US' THEN 'US' ELSE '*' END)
+            END AS origin_group,
+            CASE WHEN {_in_spans("n.entered", spans)} THEN {_class_case(day, cuts)} ELSE 0 END
+                AS cls,
+            CASE WHEN n.code_clean THEN TRUE ELSE {d.full_match("n.code", CODE_PATTERN)} END
+                AS code_ok
+        FROM norm n
     )
     SELECT n.*,
-        CASE n.importer WHEN 'US' THEN (CASE WHEN n.origin = 'CN' THEN 'CN' ELSE '*' END)
-                        WHEN 'CN' THEN (CASE WHEN n.origin = 'US' THEN 'US' ELSE '*' END)
-        END AS origin_group,
-        CASE WHEN {_in_spans("n.entered", spans)} THEN {_class_case(day, cuts)} ELSE 0 END
-            AS cls,
+        {key_sql("n.importer", "n.origin_group", "n.code", "n.cls", "n.code_ok")}
+            AS panel_key,
+        ct.country,
         CASE
-            WHEN n.code IS NULL OR NOT {d.full_match("n.code", CODE_PATTERN)}
+            WHEN n.code IS NULL OR NOT n.code_ok
                 THEN 'malformed code: expected HS6, HTS8 or HTS10 digits'
             WHEN n.importer IS NULL OR n.importer NOT IN ('US', 'CN')
                 THEN 'unknown importer: expected US or CN'
@@ -340,28 +456,42 @@ def shipments_sql(
                 THEN 'unknown origin country: expected an ISO alpha-2 code'
             WHEN n.origin = n.importer THEN 'origin equals importer'
             WHEN n.entered IS NULL THEN 'entry date missing or not YYYY-MM-DD'
-            WHEN n.exported_input IS NOT NULL AND trim(n.exported_input) <> ''
-                 AND n.exported IS NULL THEN 'export date not YYYY-MM-DD'
+            WHEN n.exported_given AND n.exported IS NULL THEN 'export date not YYYY-MM-DD'
             WHEN n.exported > n.entered THEN 'export date after entry date'
-            WHEN n.value_input IS NOT NULL AND trim(n.value_input) <> ''
-                 AND (n.value IS NULL OR n.value < 0)
+            WHEN n.value_given AND (n.value IS NULL OR n.value < 0)
                 THEN 'value is not a non-negative number'
             WHEN n.content_value < 0 OR n.content_value > n.value
                 THEN 'content_value is not between 0 and the value'
             WHEN n.entered < cv.cov_from OR n.entered >= cv.cov_until
                 THEN 'entry date outside the schedule coverage'
         END AS reason
-    FROM norm n
+    FROM keyed n
     LEFT JOIN coverage cv ON cv.importer = n.importer
     LEFT JOIN countries ct ON ct.alpha2 = n.origin
     """
 
 
+def _given(text: str, typed: str | None) -> str:
+    """Whether a value was given (its text not empty): any non-NULL typed value is."""
+    if typed is not None:
+        return f"({typed} IS NOT NULL)"
+    return f"({text} IS NOT NULL AND {text} <> '')"
+
+
 def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
-    """Every row of ``shipments`` with its panel row (if any), duty, reason and note."""
+    """Every row of ``shipments`` with its panel row (if any), duty, reason and note.
+
+    The row's key finds its keyed row (``panel_keys``: integer key, interval), whose
+    ``pid`` gives the rate row (``payloads``). The ``out_*`` columns
+    (:data:`OUT_SOURCES`) are the code, importer, group and origin as the schedule
+    spells them, for the output's rated rows."""
     head = ["code", "importer", "origin", "entered", "exported", "value", *OPTIONAL]
     carried = [*INPUT_TEXT, *head, *passed_columns(columns), "origin_group"]
-    ship = ", ".join(f"sh.{d.ident(c)}" for c in carried)
+    # the input as given (its text is made here, for the few rows the rejects keep)
+    ship = ", ".join(
+        f"CAST(sh.{c} AS STRING) AS {c}" if c in INPUT_TEXT[1:] else f"sh.{d.ident(c)}"
+        for c in carried
+    )
     panel = ", ".join(f"p.{c}" for c in PANEL_COLUMNS if c != "total_rate")
     # a claim applies when the row claims the product's exclusion heading
     claimed = (
@@ -375,27 +505,29 @@ def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
                      THEN p.adval_rate - {less} + p.cv_rate * sh.content_value / sh.value END)
                 ELSE p.total_rate - {less} END"""
     return f"""
-    SELECT {d.broadcast("p")} {ship}, {panel},
+    SELECT {d.broadcast("k", "p")} {ship}, {panel},
         {total} AS total_rate,
         CASE WHEN {claimed} THEN substr(p.claim_headings, 1, 10) END AS claims_applied,
         sh.value * ({total}) AS duty, p.approx,
         coalesce(sh.reason, CASE
-            WHEN p.code IS NULL THEN 'code not in the schedule on the entry date'
-            WHEN p.ambiguous
+            WHEN k.pid IS NULL THEN 'code not in the schedule on the entry date'
+            WHEN k.ambiguous
                 THEN 'parent code whose lines differ in duty: give the full line'
         END) AS reason,
-        CASE WHEN p.code IS NOT NULL AND NOT p.expressible
+        CASE WHEN k.pid IS NOT NULL AND NOT p.expressible
              THEN 'MFN rate ' || coalesce(p.mfn_text, 'missing')
                   || ' is not ad valorem: total and duty need a quantity'
              WHEN p.cv_rate > 0 AND (sh.content_value IS NULL OR NOT sh.value > 0)
              THEN p.cv_heading || ' is charged on a content value: give content_value'
                   || ' and value'
-        END AS note
+        END AS note,
+        k.code AS out_code, k.importer AS out_importer, sh.country AS out_origin,
+        k.origin_group AS out_origin_group
     FROM shipments sh
-    LEFT JOIN keyed_panel p
-      ON p.importer = sh.importer AND p.origin_group = sh.origin_group
-     AND p.code = sh.code AND p.cls = sh.cls
-     AND sh.entered >= p.valid_from AND sh.entered < p.valid_until
+    LEFT JOIN panel_keys k
+      ON k.panel_key = sh.panel_key
+     AND sh.entered >= k.valid_from AND sh.entered < k.valid_until
+    LEFT JOIN payloads p ON p.pid = k.pid
     """
 
 
@@ -406,9 +538,13 @@ def output_columns(columns: Sequence[str]) -> list[str]:
 
 
 def output_sql(d: Dialect, columns: Sequence[str], partition_by: Sequence[str] = ()) -> str:
-    """The rated rows of ``rated``, partition columns last (as hive writers want them)."""
+    """The rated rows of ``rated``, partition columns last (as hive writers want them).
+    Code, importer, origin and group come from their ``out_*`` columns (the same text)."""
     names = [c for c in output_columns(columns) if c not in partition_by] + list(partition_by)
-    return f"SELECT {', '.join(d.ident(c) for c in names)} FROM rated WHERE reason IS NULL"
+    picked = ", ".join(
+        f"{OUT_SOURCES[c]} AS {d.ident(c)}" if c in OUT_SOURCES else d.ident(c) for c in names
+    )
+    return f"SELECT {picked} FROM rated WHERE reason IS NULL"
 
 
 def rejects_sql(d: Dialect) -> str:
