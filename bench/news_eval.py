@@ -180,7 +180,9 @@ def evaluate(rows: list[dict[str, Any]], store: Path | None = None) -> dict[str,
     t0 = time.perf_counter()
     for row in rows:
         try:
-            checked = pipeline.check_text(row["text"], row["id"], date=row.get("published"))
+            checked = pipeline.check_text(
+                row["text"], row["id"], date=row.get("published"), store=store
+            )
             claims = [c.model_dump(mode="json") for c in checked.claims]
         except Exception as exc:
             failures.append({"id": row["id"], "error": f"{type(exc).__name__}: {exc}"})
