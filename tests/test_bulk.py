@@ -499,6 +499,24 @@ def test_a_rejects_file_can_be_fixed_and_fed_back(real_store, tmp_path):
     assert "unknown origin country" in rejects.reason[0]
 
 
+def test_user_columns_pass_through_even_with_common_names(real_store, tmp_path):
+    """Input columns the engine does not read (an entry number, a broker's ``country``,
+    ``panel_key``) come back unchanged on the rated rows: the plan's own working columns
+    are named ``plan_*``. (The rejects file gives the six input fields and the reason.)"""
+    rows = [
+        ("9403.60.80.81", "US", "CN", "2019-06-20", "", "100", "E-1", "China", "k1"),
+        ("9403.60.80.81", "US", "XX", "2019-06-20", "", "5", "E-2", "Nowhere", "k2"),
+    ]
+    header = (*COLUMNS[1:], "entry_number", "country", "panel_key")
+    rated, rejects = run(real_store, write_csv(tmp_path / "extra.csv", rows, header), tmp_path)
+    assert rated[["entry_number", "country", "panel_key"]].values.tolist() == [
+        ["E-1", "China", "k1"]
+    ]
+    assert rated.total_rate.tolist() == [pytest.approx(0.25)]
+    assert rejects.value.tolist() == ["5"] and "unknown origin country" in rejects.reason[0]
+    assert not any(c.startswith("plan_") for c in (*rated.columns, *rejects.columns))
+
+
 def test_a_rated_file_can_be_rated_again(real_store, tmp_path):
     """Feeding an output back in rates it afresh: no stale or duplicated rate columns."""
     rows = [(0, *KNOWN[0]), (1, *KNOWN[13])]

@@ -53,14 +53,15 @@ OUTPUT_COLUMNS = (*PANEL_COLUMNS, "claims_applied", "duty", "approx")
 # the same value (the panel's code, importer and group, the countries table's origin):
 # equal to the shipment's normalised text, and typed as an ENUM on DuckDB (cheap to write)
 OUT_SOURCES = {
-    "code": "out_code", "importer": "out_importer", "origin": "out_origin",
-    "origin_group": "out_origin_group",
+    "code": "plan_out_code", "importer": "plan_out_importer", "origin": "plan_out_origin",
+    "origin_group": "plan_out_origin_group",
 }  # fmt: skip
 # names the plan gives its own columns: an input column so named is not passed through
 RESERVED = frozenset((
     *OUTPUT_COLUMNS, *OPTIONAL, "exported", "origin_group", "cls", "reason", "note",
     "code_input", "entered_input", "exported_input", "value_input", "panel_total",
-    "code_ok", "code_clean", "panel_key", "country", "exported_given", "value_given",
+    "plan_code_ok", "plan_code_clean", "plan_panel_key", "plan_country", "plan_exported_given",
+    "plan_value_given",
     *OUT_SOURCES.values(),
 ))  # fmt: skip
 INPUT_TEXT = ("code_input", "entered_input", "exported_input", "value_input")
@@ -176,7 +177,7 @@ CREATE OR REPLACE TEMP TABLE coverage AS SELECT importer, cov_from, cov_until FR
 # row its integer key, interval and rate-row id (``panel_keys``). Text columns become
 # ENUMs of their own values (see the docstring).
 # ``countries``: a hash join on this small table checks origins (an IN list of 249 codes
-# is slow); ``country`` is the same code as an ENUM.
+# is slow); ``plan_country`` is the same code as an ENUM.
 _COMPILED_SQL = """
 DROP TABLE IF EXISTS panel_keys; DROP TABLE IF EXISTS payloads; DROP TABLE IF EXISTS countries;
 {drop_types}
@@ -186,14 +187,14 @@ SELECT CASE WHEN count(*) > count(DISTINCT pid) THEN error('rate rows share a ha
 FROM rate_rows;
 {create_types}
 CREATE TEMP TABLE panel_keys AS
-    SELECT {key} AS panel_key, k.valid_from, k.valid_until, {pid} AS pid, k.ambiguous,
+    SELECT {key} AS plan_panel_key, k.valid_from, k.valid_until, {pid} AS pid, k.ambiguous,
            CAST(k.code AS tw_code) AS code, CAST(k.importer AS tw_importer) AS importer,
            CAST(k.origin_group AS tw_origin_group) AS origin_group
     FROM keyed_panel k;
 CREATE TEMP TABLE payloads AS SELECT pid, {typed_payload} FROM rate_rows;
 DROP TABLE rate_rows;
 CREATE TEMP TABLE countries AS
-    SELECT alpha2, CAST(alpha2 AS tw_country) AS country FROM (VALUES {countries}) t(alpha2);
+    SELECT alpha2, CAST(alpha2 AS tw_country) AS plan_country FROM (VALUES {countries}) t(alpha2);
 """
 # the ENUM types of the compiled tables: name -> the query of their values
 _ENUMS = {
@@ -388,8 +389,8 @@ def shipments_sql(
     ``spans``: the entry-date spans where the export date matters (``load_schedule``);
     outside them the class is 0. None classifies every row (a keyed panel without spans).
     ``kinds``: the input columns' :func:`column_kind`; typed dates and numbers skip the
-    text checks (same results, a fraction of the work). ``panel_key`` is the row's
-    :func:`key_sql`, and ``country`` the origin as the ``countries`` table spells it.
+    text checks (same results, a fraction of the work). ``plan_panel_key`` is the row's
+    :func:`key_sql`, and ``plan_country`` the origin as the ``countries`` table spells it.
     """
     if len(cuts) >= MAX_CLASSES:
         raise ValueError(f"{len(cuts)} export-date cuts: the panel key packs < {MAX_CLASSES}")
@@ -404,7 +405,7 @@ def shipments_sql(
     return f"""
     WITH texts AS (
         SELECT *,
-            {d.full_match("CAST(code AS STRING)", CODE_PATTERN)} AS code_clean,
+            {d.full_match("CAST(code AS STRING)", CODE_PATTERN)} AS plan_code_clean,
             trim(CAST(entered AS STRING)) AS entered_text,
             trim(CAST({exported} AS STRING)) AS exported_text,
             trim(CAST(value AS STRING)) AS value_text,
@@ -415,18 +416,18 @@ def shipments_sql(
         SELECT
             code AS code_input,
             -- a code already in the pattern is its own normal form (most rows)
-            CASE WHEN code_clean THEN CAST(code AS STRING) ELSE upper({code}) END AS code,
-            code_clean,
+            CASE WHEN plan_code_clean THEN CAST(code AS STRING) ELSE upper({code}) END AS code,
+            plan_code_clean,
             upper(trim(CAST(importer AS STRING))) AS importer,
             upper(trim(CAST(origin AS STRING))) AS origin,
             entered AS entered_input,
             {_date(d, "entered_text", _typed(columns, kinds, "entered", "date"))} AS entered,
             {_date(d, "exported_text", exported_typed)} AS exported,
             {exported} AS exported_input,
-            {_given("exported_text", exported_typed)} AS exported_given,
+            {_given("exported_text", exported_typed)} AS plan_exported_given,
             value AS value_input,
             {_number(d, "value_text", value_typed)} AS value,
-            {_given("value_text", value_typed)} AS value_given,
+            {_given("value_text", value_typed)} AS plan_value_given,
             {claims} AS claims,
             {_number(d, "content_text", _typed(columns, kinds, "content_value", "number"))}
                 AS content_value{extra}
@@ -439,16 +440,16 @@ def shipments_sql(
             END AS origin_group,
             CASE WHEN {_in_spans("n.entered", spans)} THEN {_class_case(day, cuts)} ELSE 0 END
                 AS cls,
-            CASE WHEN n.code_clean THEN TRUE ELSE {d.full_match("n.code", CODE_PATTERN)} END
-                AS code_ok
+            CASE WHEN n.plan_code_clean THEN TRUE ELSE {d.full_match("n.code", CODE_PATTERN)} END
+                AS plan_code_ok
         FROM norm n
     )
     SELECT n.*,
-        {key_sql("n.importer", "n.origin_group", "n.code", "n.cls", "n.code_ok")}
-            AS panel_key,
-        ct.country,
+        {key_sql("n.importer", "n.origin_group", "n.code", "n.cls", "n.plan_code_ok")}
+            AS plan_panel_key,
+        ct.plan_country,
         CASE
-            WHEN n.code IS NULL OR NOT n.code_ok
+            WHEN n.code IS NULL OR NOT n.plan_code_ok
                 THEN 'malformed code: expected HS6, HTS8 or HTS10 digits'
             WHEN n.importer IS NULL OR n.importer NOT IN ('US', 'CN')
                 THEN 'unknown importer: expected US or CN'
@@ -456,9 +457,9 @@ def shipments_sql(
                 THEN 'unknown origin country: expected an ISO alpha-2 code'
             WHEN n.origin = n.importer THEN 'origin equals importer'
             WHEN n.entered IS NULL THEN 'entry date missing or not YYYY-MM-DD'
-            WHEN n.exported_given AND n.exported IS NULL THEN 'export date not YYYY-MM-DD'
+            WHEN n.plan_exported_given AND n.exported IS NULL THEN 'export date not YYYY-MM-DD'
             WHEN n.exported > n.entered THEN 'export date after entry date'
-            WHEN n.value_given AND (n.value IS NULL OR n.value < 0)
+            WHEN n.plan_value_given AND (n.value IS NULL OR n.value < 0)
                 THEN 'value is not a non-negative number'
             WHEN n.content_value < 0 OR n.content_value > n.value
                 THEN 'content_value is not between 0 and the value'
@@ -521,11 +522,11 @@ def rated_sql(d: Dialect, columns: Sequence[str]) -> str:
              THEN p.cv_heading || ' is charged on a content value: give content_value'
                   || ' and value'
         END AS note,
-        k.code AS out_code, k.importer AS out_importer, sh.country AS out_origin,
-        k.origin_group AS out_origin_group
+        k.code AS plan_out_code, k.importer AS plan_out_importer,
+        sh.plan_country AS plan_out_origin, k.origin_group AS plan_out_origin_group
     FROM shipments sh
     LEFT JOIN panel_keys k
-      ON k.panel_key = sh.panel_key
+      ON k.plan_panel_key = sh.plan_panel_key
      AND sh.entered >= k.valid_from AND sh.entered < k.valid_until
     LEFT JOIN payloads p ON p.pid = k.pid
     """
