@@ -144,6 +144,19 @@ _HS10_2024 = (
     "AND product_level = 'HS10' AND period_start >= DATE '2024-01-01' "
     "AND period_end <= DATE '2025-01-01'"
 )
+
+
+def _chapter_weights(spread: str) -> str:
+    """The carried 2017-chapter weights, plus each chapter not among ``spread`` (a query
+    of the chapters that have 2024 HS10 lines to spread over) as one weight of its own."""
+    return f"""SELECT ed, from_code, wcode, value, method FROM carried
+UNION ALL
+SELECT d.ed, '2017:' || c.ch AS from_code, '2017:' || c.ch AS wcode, c.value,
+       'no_2024_hs10_in_chapter' AS method
+FROM days d, ch17 c
+WHERE c.ch NOT IN ({spread})"""
+
+
 # 2017 chapter totals (Census HS2) spread within each chapter by the 2024 HS10 shares,
 # then carried as above; a 2017 chapter with no 2024 HS10 value stays unmatched
 _US_BLEND = f"""
@@ -161,13 +174,7 @@ WITH ch17 AS (
         WHERE c24.value > 0
     ),
     {_CARRY}
-SELECT ed, from_code, wcode, value, method FROM carried
-UNION ALL
-SELECT d.ed, '2017:' || c.ch AS from_code, '2017:' || c.ch AS wcode, c.value,
-       'no_2024_hs10_in_chapter' AS method
-FROM days d, ch17 c
-WHERE c.ch NOT IN (SELECT ch FROM ch24 WHERE value > 0)
-"""
+{_chapter_weights("SELECT ch FROM ch24 WHERE value > 0")}"""
 US_BLEND_RULE = (
     "2017 US imports from China by HS2 chapter (Census) spread within each chapter by "
     "the 2024 HTS10 shares of that chapter (Census), then carried to the lines in force "
@@ -255,13 +262,7 @@ WITH RECURSIVE ch17 AS (
         FROM split s JOIN factor f USING (ch, grp) GROUP BY s.code
     ),
     {_CARRY}
-SELECT ed, from_code, wcode, value, method FROM carried
-UNION ALL
-SELECT d.ed, '2017:' || c.ch AS from_code, '2017:' || c.ch AS wcode, c.value,
-       'no_2024_hs10_in_chapter' AS method
-FROM days d, ch17 c
-WHERE c.ch NOT IN (SELECT ch FROM seed)
-"""
+{_chapter_weights("SELECT ch FROM seed")}"""
 US_BLEND_LISTS_RULE = (
     "2017 US imports from China by HS2 chapter (Census) and the trade value USTR "
     "announced for each Section 301 list in force on "

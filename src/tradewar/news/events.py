@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -536,7 +537,7 @@ def _trigger_positions(doc: Doc) -> list[int]:
     a trigger word, or their lemma a trigger verb), read from the token arrays."""
     from spacy.attrs import LEMMA, LOWER
 
-    lowers, lemmas = _trigger_hashes(doc.vocab.strings)
+    lowers, lemmas = _trigger_hashes()
     return [
         i
         for i, (low, lemma) in enumerate(doc.to_array([LOWER, LEMMA]).tolist())
@@ -544,18 +545,16 @@ def _trigger_positions(doc: Doc) -> list[int]:
     ]
 
 
-_HASHES: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+@functools.cache
+def _trigger_hashes() -> tuple[frozenset[int], frozenset[int]]:
+    """The string hashes (spaCy's, the same in every string store) of the trigger words
+    and verbs."""
+    from spacy.strings import get_string_id
 
-
-def _trigger_hashes(strings: Any) -> tuple[frozenset[int], frozenset[int]]:
-    """The string hashes of the trigger words and verbs, per string store."""
-    key = id(strings)
-    if key not in _HASHES:
-        _HASHES[key] = (
-            frozenset(strings.add(w) for w in TRIGGER_WORDS),
-            frozenset(strings.add(w) for w in VERB_TRIGGERS),
-        )
-    return _HASHES[key]
+    return (
+        frozenset(map(get_string_id, TRIGGER_WORDS)),
+        frozenset(map(get_string_id, VERB_TRIGGERS)),
+    )
 
 
 def _triggers(ctx: _Ctx, positions: list[int]) -> list[tuple[Token, str]]:
